@@ -1,0 +1,52 @@
+// createApp(deps): the Hono app with its middleware order, routes and error rendering.
+import { Hono } from 'hono';
+import { bodyLimit } from 'hono/body-limit';
+import type { Deps } from './deps.js';
+import { asGatewayError, GatewayError, toOpenAIError } from './errors.js';
+import { authenticate } from './http/authenticate.js';
+import type { AppEnv } from './http/context.js';
+import { requestContext } from './http/request-context.js';
+import { chatRoutes } from './http/routes/chat.js';
+import { embeddingsRoutes } from './http/routes/embeddings.js';
+import { healthRoutes } from './http/routes/health.js';
+import { modelsRoutes } from './http/routes/models.js';
+
+export function createApp(deps: Deps): Hono<AppEnv> {
+  const app = new Hono<AppEnv>();
+
+  app.use('*', requestContext(deps));
+  app.route('/', healthRoutes());
+
+  const v1 = new Hono<AppEnv>();
+  v1.use('*', authenticate());
+  v1.use(
+    '*',
+    bodyLimit({
+      maxSize: deps.config.server.bodyLimitBytes,
+      onError: () => {
+        throw new GatewayError('payload_too_large', `The request body is larger than ${deps.config.server.bodyLimitBytes} bytes.`);
+      },
+    }),
+  );
+  v1.route('/', chatRoutes());
+  v1.route('/', embeddingsRoutes());
+  v1.route('/', modelsRoutes());
+  app.route('/v1', v1);
+
+  app.notFound((c) => {
+    const e = new GatewayError('not_found', `No route for ${c.req.method} ${c.req.path}.`);
+    return c.json(toOpenAIError(e), 404);
+  });
+
+  app.onError((err, c) => {
+    const e = asGatewayError(err);
+    if (e.status >= 500 && e.code === 'internal_error') {
+      deps.log.error({ err, requestId: c.var.requestId, path: c.req.path }, 'internal error');
+    }
+    for (const [k, v] of Object.entries(e.headers)) c.header(k, v);
+    if (e.code === 'insufficient_quota') c.header('x-should-retry', 'false');
+    return c.json(toOpenAIError(e), e.status as 400);
+  });
+
+  return app;
+}

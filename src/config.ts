@@ -1,0 +1,224 @@
+// The one config schema (gateway.yaml + env), validated once at boot; the only reader of process.env.
+import { existsSync, readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { parse as parseYaml } from 'yaml';
+import { z } from 'zod';
+
+const TimeoutsSchema = z
+  .object({
+    connectMs: z.number().int().positive().default(10_000),
+    firstByteMs: z.number().int().positive().default(60_000),
+    idleMs: z.number().int().positive().default(60_000),
+    totalMs: z.number().int().positive().default(600_000),
+  })
+  .strict();
+
+const providerBase = {
+  apiKey: z.string().min(1).optional(),
+  baseUrl: z.url().optional(),
+  headers: z.record(z.string(), z.string()).default({}),
+  /** Model names this provider offers; listed by /v1/models. Any name still works as `<id>/<model>`. */
+  models: z.array(z.string().min(1)).default([]),
+  timeouts: TimeoutsSchema.default(TimeoutsSchema.parse({})),
+};
+
+export const ProviderConfigSchema = z.discriminatedUnion('kind', [
+  z.object({ kind: z.literal('openai'), ...providerBase, organization: z.string().optional(), project: z.string().optional() }).strict(),
+  z.object({ kind: z.literal('openai-compatible'), ...providerBase, baseUrl: z.url() }).strict(),
+  z
+    .object({
+      kind: z.literal('anthropic'),
+      ...providerBase,
+      anthropicVersion: z.string().default('2023-06-01'),
+      /** Anthropic requires max_tokens; used when the client sends none. */
+      defaultMaxTokens: z.number().int().positive().default(4096),
+    })
+    .strict(),
+  z.object({ kind: z.literal('gemini'), ...providerBase }).strict(),
+  z
+    .object({
+      kind: z.literal('azure-openai'),
+      ...providerBase,
+      baseUrl: z.url(),
+      apiVersion: z.string().default('2024-10-21'),
+      /** model name → deployment name; a model not listed is used as the deployment name. */
+      deployments: z.record(z.string(), z.string()).default({}),
+    })
+    .strict(),
+  z
+    .object({
+      kind: z.literal('mock'),
+      ...providerBase,
+      /** Delay before the response (first byte for streams). */
+      latencyMs: z.number().int().min(0).default(0),
+      /** Delay between streamed chunks. */
+      chunkDelayMs: z.number().int().min(0).default(0),
+    })
+    .strict(),
+]);
+
+export type ProviderConfig = z.infer<typeof ProviderConfigSchema>;
+export type ProviderKind = ProviderConfig['kind'];
+export type Timeouts = z.infer<typeof TimeoutsSchema>;
+
+const providerIdSchema = z.string().regex(/^[a-zA-Z0-9][a-zA-Z0-9_.-]{0,62}$/, 'must be letters, digits, "_", "." or "-"');
+
+const AliasTargetSchema = z
+  .object({
+    model: z.string().regex(/^[^/]+\/.+$/, 'must be "<providerId>/<model>"'),
+    weight: z.number().positive().default(1),
+  })
+  .strict();
+
+export const AliasSchema = z.object({ targets: z.array(AliasTargetSchema).min(1) }).strict();
+
+export const GatewayConfigSchema = z
+  .object({
+    server: z
+      .object({
+        port: z.number().int().min(0).max(65535).default(8080),
+        host: z.string().default('127.0.0.1'),
+        /** Largest accepted request body. */
+        bodyLimitBytes: z.number().int().positive().default(20 * 1024 * 1024),
+        /** How long shutdown waits for in-flight requests and streams. */
+        shutdownGraceMs: z.number().int().positive().default(25_000),
+      })
+      .strict()
+      .default({ port: 8080, host: '127.0.0.1', bodyLimitBytes: 20 * 1024 * 1024, shutdownGraceMs: 25_000 }),
+    storage: z
+      .object({
+        databaseUrl: z.string().optional(),
+        dataDir: z.string().default('./.gateway'),
+        redisUrl: z.string().optional(),
+      })
+      .strict()
+      .default({ dataDir: './.gateway' }),
+    requestLog: z
+      .object({
+        flushIntervalMs: z.number().int().positive().default(1000),
+        maxBatch: z.number().int().positive().default(500),
+        maxQueue: z.number().int().positive().default(100_000),
+      })
+      .strict()
+      .default({ flushIntervalMs: 1000, maxBatch: 500, maxQueue: 100_000 }),
+    logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+    providers: z.record(providerIdSchema, ProviderConfigSchema).default({}),
+    models: z.record(z.string().min(1), AliasSchema).default({}),
+  })
+  .strict();
+
+export type GatewayConfig = z.infer<typeof GatewayConfigSchema>;
+
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+type Env = Record<string, string | undefined>;
+
+/** Replaces `${VAR}` and `${VAR:-default}` in every string of the parsed YAML. */
+export function interpolate(value: unknown, env: Env, path: string[] = []): unknown {
+  if (typeof value === 'string') {
+    return value.replace(/\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}/g, (_m, name: string, fallback?: string) => {
+      const v = env[name];
+      if (v !== undefined && v !== '') return v;
+      if (fallback !== undefined) return fallback;
+      throw new ConfigError(`${path.join('.') || '(root)'}: environment variable ${name} is not set`);
+    });
+  }
+  if (Array.isArray(value)) return value.map((v, i) => interpolate(v, env, [...path, String(i)]));
+  if (value && typeof value === 'object') {
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, interpolate(v, env, [...path, k])]));
+  }
+  return value;
+}
+
+/** Providers the gateway offers with no config file: one per provider key found in the environment, plus `mock`. */
+function defaultProviders(env: Env): Record<string, unknown> {
+  const p: Record<string, unknown> = { mock: { kind: 'mock', models: ['echo'] } };
+  if (env.OPENAI_API_KEY) p.openai = { kind: 'openai', apiKey: env.OPENAI_API_KEY, baseUrl: env.OPENAI_BASE_URL };
+  if (env.ANTHROPIC_API_KEY) p.anthropic = { kind: 'anthropic', apiKey: env.ANTHROPIC_API_KEY, baseUrl: env.ANTHROPIC_BASE_URL };
+  const gemini = env.GEMINI_API_KEY ?? env.GOOGLE_API_KEY;
+  if (gemini) p.gemini = { kind: 'gemini', apiKey: gemini, baseUrl: env.GEMINI_BASE_URL };
+  if (env.AZURE_OPENAI_API_KEY && env.AZURE_OPENAI_ENDPOINT) {
+    p.azure = { kind: 'azure-openai', apiKey: env.AZURE_OPENAI_API_KEY, baseUrl: env.AZURE_OPENAI_ENDPOINT };
+  }
+  for (const [id, kind, keyVar, url] of [
+    ['groq', 'openai-compatible', 'GROQ_API_KEY', 'https://api.groq.com/openai/v1'],
+    ['mistral', 'openai-compatible', 'MISTRAL_API_KEY', 'https://api.mistral.ai/v1'],
+    ['deepseek', 'openai-compatible', 'DEEPSEEK_API_KEY', 'https://api.deepseek.com/v1'],
+    ['together', 'openai-compatible', 'TOGETHER_API_KEY', 'https://api.together.xyz/v1'],
+    ['openrouter', 'openai-compatible', 'OPENROUTER_API_KEY', 'https://openrouter.ai/api/v1'],
+  ] as const) {
+    if (env[keyVar]) p[id] = { kind, apiKey: env[keyVar], baseUrl: url };
+  }
+  for (const v of Object.values(p)) {
+    const o = v as Record<string, unknown>;
+    if (o.baseUrl === undefined) delete o.baseUrl;
+  }
+  return p;
+}
+
+function formatIssues(error: z.ZodError): string {
+  return error.issues
+    .map((i) => `  - ${i.path.length ? i.path.join('.') : '(root)'}: ${i.message}`)
+    .join('\n');
+}
+
+/** Validates a raw config object (already interpolated) and applies env overrides. */
+export function parseConfig(raw: unknown, env: Env = {}): GatewayConfig {
+  const obj = (raw ?? {}) as Record<string, unknown>;
+  if (typeof obj !== 'object' || Array.isArray(obj)) throw new ConfigError('config: the top level must be a mapping');
+  const withDefaults = { ...obj, providers: obj.providers ?? defaultProviders(env) };
+  const result = GatewayConfigSchema.safeParse(withDefaults);
+  if (!result.success) throw new ConfigError(`invalid gateway config:\n${formatIssues(result.error)}`);
+  const config = result.data;
+  if (env.PORT !== undefined) config.server.port = parsePort(env.PORT);
+  if (env.HOST) config.server.host = env.HOST;
+  if (env.DATABASE_URL) config.storage.databaseUrl = env.DATABASE_URL;
+  if (env.GATEWAY_DATA_DIR) config.storage.dataDir = env.GATEWAY_DATA_DIR;
+  if (env.REDIS_URL) config.storage.redisUrl = env.REDIS_URL;
+  if (env.LOG_LEVEL) config.logLevel = z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).parse(env.LOG_LEVEL);
+  checkAliases(config);
+  return config;
+}
+
+function parsePort(v: string): number {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 0 || n > 65535) throw new ConfigError(`PORT: "${v}" is not a port number`);
+  return n;
+}
+
+function checkAliases(config: GatewayConfig): void {
+  for (const [alias, def] of Object.entries(config.models)) {
+    def.targets.forEach((t, i) => {
+      const providerId = t.model.slice(0, t.model.indexOf('/'));
+      if (!config.providers[providerId]) {
+        throw new ConfigError(`invalid gateway config:\n  - models.${alias}.targets.${i}.model: unknown provider "${providerId}"`);
+      }
+    });
+  }
+}
+
+export interface LoadedConfig {
+  config: GatewayConfig;
+  /** The file the config came from, if any. */
+  source: string | null;
+  env: Env;
+}
+
+/** Reads GATEWAY_CONFIG or ./gateway.yaml (if present), interpolates env, validates. Throws ConfigError. */
+export function loadConfig(env: Env = process.env): LoadedConfig {
+  const explicit = env.GATEWAY_CONFIG;
+  const path = explicit ? resolve(explicit) : existsSync('gateway.yaml') ? resolve('gateway.yaml') : null;
+  if (explicit && !existsSync(path!)) throw new ConfigError(`GATEWAY_CONFIG: file not found: ${path}`);
+  let raw: unknown = {};
+  if (path) {
+    try {
+      raw = parseYaml(readFileSync(path, 'utf8')) ?? {};
+    } catch (err) {
+      throw new ConfigError(`${path}: not valid YAML: ${(err as Error).message}`);
+    }
+    raw = interpolate(raw, env);
+  }
+  return { config: parseConfig(raw, env), source: path, env };
+}

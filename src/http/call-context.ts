@@ -1,0 +1,14 @@
+// Builds the broker's CallContext from the Hono context.
+import type { Context } from 'hono';
+import type { CallContext } from '../broker/chat.js';
+import type { AppEnv } from './context.js';
+
+export function callContext(c: Context<AppEnv>): CallContext {
+  return {
+    requestId: c.var.requestId,
+    sessionId: c.var.sessionId,
+    keyId: c.var.principal.keyId,
+    signal: c.req.raw.signal,
+    startedAt: c.var.startedAt,
+  };
+}

@@ -1,0 +1,20 @@
+// The per-request values middleware puts on the Hono context, and the app's Env type.
+import type { Deps } from '../deps.js';
+
+export interface Principal {
+  /** The virtual key's id, or null when the gateway runs without keys. */
+  keyId: string | null;
+}
+
+export interface RequestVars {
+  requestId: string;
+  sessionId: string;
+  startedAt: number;
+  principal: Principal;
+  /** Hands the end of the in-flight mark to a stream that outlives the handler. */
+  deferEnd: () => () => void;
+}
+
+export interface AppEnv {
+  Variables: RequestVars & { deps: Deps };
+}

@@ -1,0 +1,35 @@
+// POST /v1/chat/completions.
+import { Hono } from 'hono';
+import { runChat, runChatStream } from '../../broker/chat.js';
+import { ChatRequestSchema } from '../../openai/schemas.js';
+import { readBody } from '../body.js';
+import { callContext } from '../call-context.js';
+import type { AppEnv } from '../context.js';
+import { sseResponse } from '../sse-response.js';
+
+export function chatRoutes(): Hono<AppEnv> {
+  const app = new Hono<AppEnv>();
+  app.post('/chat/completions', async (c) => {
+    const req = await readBody(c, ChatRequestSchema);
+    const ctx = callContext(c);
+    const deps = c.var.deps;
+    if (!req.stream) {
+      const res = await runChat(deps, ctx, req);
+      return c.json(res);
+    }
+    const { resolved, chunks } = await runChatStream(deps, ctx, req);
+    return sseResponse(chunks, {
+      includeUsage: req.stream_options?.include_usage === true,
+      headers: {
+        'x-request-id': ctx.requestId,
+        'x-session-id': ctx.sessionId,
+        'x-gateway-provider': resolved.provider.id,
+        'x-gateway-model': resolved.model,
+      },
+      log: deps.log,
+      requestId: ctx.requestId,
+      onEnd: c.var.deferEnd(),
+    });
+  });
+  return app;
+}

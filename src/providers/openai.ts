@@ -1,0 +1,101 @@
+// The OpenAI adapter, and the base that openai-compatible and azure-openai reuse.
+import type { ProviderConfig, ProviderKind, Timeouts } from '../config.js';
+import { encodeEmbeddingBase64 } from '../openai/embedding-encoding.js';
+import type { ChatRequest, EmbeddingsRequest } from '../openai/schemas.js';
+import { parseSse } from '../openai/sse.js';
+import type { ChatCompletion, EmbeddingsResponse } from '../openai/types.js';
+import { estimatePromptTokens } from './estimate.js';
+import { bodyError, callUpstream, readJson } from './http.js';
+import { openAIChunks } from './openai-stream.js';
+import type { Provider, ProviderCall } from './types.js';
+
+export interface OpenAIBaseOptions {
+  id: string;
+  kind: ProviderKind;
+  /** Full URL for an operation on a model. */
+  url: (op: 'chat/completions' | 'embeddings', model: string) => string;
+  headers: Record<string, string>;
+  secrets: string[];
+  timeouts: Timeouts;
+  models: string[];
+  /** Whether to send the `model` field in the body (Azure takes it from the deployment URL). */
+  sendModel?: boolean;
+}
+
+export function createOpenAIBase(o: OpenAIBaseOptions): Provider {
+  const sendModel = o.sendModel ?? true;
+  const upstream = (op: 'chat/completions' | 'embeddings', call: ProviderCall, body: Record<string, unknown>) =>
+    callUpstream({
+      providerId: o.id,
+      url: o.url(op, call.model),
+      headers: o.headers,
+      body: sendModel ? { ...body, model: call.model } : { ...body, model: undefined },
+      signal: call.signal,
+      timeouts: o.timeouts,
+      secrets: o.secrets,
+    });
+
+  return {
+    id: o.id,
+    kind: o.kind,
+    models: () => o.models,
+
+    async chat(req, call) {
+      const res = await upstream('chat/completions', call, { ...req, stream: false, stream_options: undefined });
+      return readJson<ChatCompletion>(res, { providerId: o.id, signal: call.signal });
+    },
+
+    async chatStream(req: ChatRequest, call) {
+      // Always ask for usage: budgets and the request log depend on it.
+      const res = await upstream('chat/completions', call, {
+        ...req,
+        stream: true,
+        stream_options: { ...(req.stream_options ?? {}), include_usage: true },
+      });
+      const events = parseSse(res.body);
+      const guarded = async function* () {
+        try {
+          yield* openAIChunks(events, o.id, estimatePromptTokens(req));
+        } catch (err) {
+          throw bodyError(o.id, err, call.signal);
+        } finally {
+          res.body.destroy();
+        }
+      };
+      return guarded();
+    },
+
+    async embeddings(req: EmbeddingsRequest, call) {
+      const res = await upstream('embeddings', call, req);
+      const body = await readJson<EmbeddingsResponse>(res, { providerId: o.id, signal: call.signal });
+      // Some OpenAI-compatible servers ignore encoding_format; openai-node then decodes garbage.
+      if (req.encoding_format === 'base64') {
+        for (const d of body.data) if (Array.isArray(d.embedding)) d.embedding = encodeEmbeddingBase64(d.embedding);
+      }
+      return body;
+    },
+  };
+}
+
+function trimSlash(url: string): string {
+  return url.replace(/\/+$/, '');
+}
+
+export function createOpenAIProvider(id: string, config: Extract<ProviderConfig, { kind: 'openai' }>): Provider {
+  const base = trimSlash(config.baseUrl ?? 'https://api.openai.com/v1');
+  const headers: Record<string, string> = { ...config.headers };
+  if (config.apiKey) headers.authorization = `Bearer ${config.apiKey}`;
+  if (config.organization) headers['openai-organization'] = config.organization;
+  if (config.project) headers['openai-project'] = config.project;
+  return createOpenAIBase({
+    id,
+    kind: 'openai',
+    url: (op) => `${base}/${op}`,
+    headers,
+    secrets: config.apiKey ? [config.apiKey] : [],
+    timeouts: config.timeouts,
+    models: config.models,
+  });
+}
+
+export { trimSlash };

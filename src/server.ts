@@ -1,0 +1,45 @@
+// Starts the HTTP server for an app and stops it gracefully: stop accepting, drain in-flight work, flush.
+import { serve, type ServerType } from '@hono/node-server';
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { createApp } from './app.js';
+import type { Deps } from './deps.js';
+
+export interface RunningGateway {
+  url: string;
+  port: number;
+  deps: Deps;
+  /** Graceful stop; resolves when writes are flushed and connections closed. */
+  stop(): Promise<void>;
+}
+
+export async function startGateway(deps: Deps): Promise<RunningGateway> {
+  const app = createApp(deps);
+  const { port, host } = deps.config.server;
+  const server: ServerType = await new Promise((resolve) => {
+    const s = serve({ fetch: app.fetch, port, hostname: host }, () => resolve(s));
+  });
+  const http = server as Server;
+  http.keepAliveTimeout = 65_000; // longer than common load balancers' idle timeouts
+  const actual = (http.address() as AddressInfo).port;
+  const shownHost = host.includes(':') ? `[${host}]` : host;
+  let stopping: Promise<void> | null = null;
+
+  async function stop(): Promise<void> {
+    deps.state.shuttingDown = true;
+    const closed = new Promise<void>((resolve) => http.close(() => resolve()));
+    http.closeIdleConnections();
+    const drained = await deps.inflight.drained(deps.config.server.shutdownGraceMs);
+    if (!drained) deps.log.warn({ inflight: deps.inflight.count() }, 'shutdown: grace period over, closing connections');
+    http.closeAllConnections();
+    await closed;
+    await deps.close();
+  }
+
+  return {
+    url: `http://${shownHost}:${actual}`,
+    port: actual,
+    deps,
+    stop: () => (stopping ??= stop()),
+  };
+}

@@ -1,0 +1,20 @@
+// Starts a real gateway on a random port for integration tests, on DATABASE_URL when set, else PGlite in memory.
+import { parseConfig } from '../../src/config.js';
+import { createDeps } from '../../src/deps.js';
+import { createLogger } from '../../src/log.js';
+import { startGateway, type RunningGateway } from '../../src/server.js';
+
+export async function startTestGateway(raw: Record<string, unknown>, env: Record<string, string> = {}): Promise<RunningGateway> {
+  const config = parseConfig(
+    {
+      logLevel: 'silent',
+      ...raw,
+      server: { port: 0, host: '127.0.0.1', shutdownGraceMs: 5_000, ...(raw.server as object | undefined) },
+      storage: { dataDir: 'memory://', ...(raw.storage as object | undefined) },
+      requestLog: { flushIntervalMs: 50, maxBatch: 100, maxQueue: 10_000, ...(raw.requestLog as object | undefined) },
+    },
+    { DATABASE_URL: process.env.DATABASE_URL ?? '', ...env },
+  );
+  const deps = await createDeps(config, { log: createLogger(process.env.TEST_LOG_LEVEL ?? 'silent') });
+  return startGateway(deps);
+}
