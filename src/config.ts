@@ -13,6 +13,16 @@ const TimeoutsSchema = z
   })
   .strict();
 
+/** USD per million tokens, overriding the bundled price table for one model. */
+const PriceOverrideSchema = z
+  .object({
+    input: z.number().min(0),
+    output: z.number().min(0),
+    cacheRead: z.number().min(0).optional(),
+    cacheWrite: z.number().min(0).optional(),
+  })
+  .strict();
+
 const providerBase = {
   apiKey: z.string().min(1).optional(),
   baseUrl: z.url().optional(),
@@ -20,6 +30,8 @@ const providerBase = {
   /** Model names this provider offers; listed by /v1/models. Any name still works as `<id>/<model>`. */
   models: z.array(z.string().min(1)).default([]),
   timeouts: TimeoutsSchema.default(TimeoutsSchema.parse({})),
+  /** model → price override (negotiated rates, self-hosted models, anything the table lacks). */
+  prices: z.record(z.string(), PriceOverrideSchema).default({}),
 };
 
 export const ProviderConfigSchema = z.discriminatedUnion('kind', [
@@ -60,6 +72,7 @@ export const ProviderConfigSchema = z.discriminatedUnion('kind', [
 export type ProviderConfig = z.infer<typeof ProviderConfigSchema>;
 export type ProviderKind = ProviderConfig['kind'];
 export type Timeouts = z.infer<typeof TimeoutsSchema>;
+export type PriceOverride = z.infer<typeof PriceOverrideSchema>;
 
 const providerIdSchema = z.string().regex(/^[a-zA-Z0-9][a-zA-Z0-9_.-]{0,62}$/, 'must be letters, digits, "_", "." or "-"');
 
@@ -71,6 +84,16 @@ const AliasTargetSchema = z
   .strict();
 
 export const AliasSchema = z.object({ targets: z.array(AliasTargetSchema).min(1) }).strict();
+
+/** A virtual key declared in config (GitOps): the key itself via `${ENV}`, or its sha256 hash. */
+export const KeyConfigSchema = z
+  .object({
+    id: z.string().regex(/^[a-zA-Z0-9_.-]{1,64}$/, 'must be 1-64 letters, digits, "_", "." or "-"'),
+    key: z.string().min(16, 'must be at least 16 characters').optional(),
+    hash: z.string().regex(/^sha256:[0-9a-f]{64}$/, 'must be "sha256:<64 hex digits>"').optional(),
+  })
+  .strict()
+  .refine((k) => (k.key === undefined) !== (k.hash === undefined), 'give exactly one of "key" or "hash"');
 
 export const GatewayConfigSchema = z
   .object({
@@ -104,6 +127,8 @@ export const GatewayConfigSchema = z
     logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
     providers: z.record(providerIdSchema, ProviderConfigSchema).default({}),
     models: z.record(z.string().min(1), AliasSchema).default({}),
+    /** Without keys the gateway is open to anyone who can reach it (a local dev proxy). */
+    keys: z.array(KeyConfigSchema).default([]),
   })
   .strict();
 

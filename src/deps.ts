@@ -1,8 +1,10 @@
 // createDeps(config): wires storage, providers, routing and writers into one object the app uses.
 import type { GatewayConfig } from './config.js';
+import { createKeyStore, type KeyStore } from './http/authenticate.js';
 import { createInflight, type Inflight } from './http/inflight.js';
 import { createLogger, type Logger } from './log.js';
 import { closeUpstreamAgents } from './providers/http.js';
+import { createPriceBook, type PriceBook } from './policy/prices.js';
 import { createProviderRegistry, type ProviderRegistry } from './providers/registry.js';
 import { createModelResolver, type ModelResolver } from './routing/resolve.js';
 import { openDatabase, type Database } from './storage/db.js';
@@ -15,6 +17,8 @@ export interface Deps {
   database: Database;
   repo: Repo;
   requestLog: RequestLogWriter;
+  keys: KeyStore;
+  prices: PriceBook;
   providers: ProviderRegistry;
   resolver: ModelResolver;
   inflight: Inflight;
@@ -35,6 +39,8 @@ export async function createDeps(config: GatewayConfig, opts: { log?: Logger } =
     database,
     repo,
     requestLog,
+    keys: createKeyStore(config),
+    prices: createPriceBook(config),
     providers,
     resolver: createModelResolver(config, providers),
     inflight: createInflight(),

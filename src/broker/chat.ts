@@ -33,10 +33,15 @@ function logRow(ctx: CallContext, endpoint: string, requested: string, stream: b
 }
 
 function finish(deps: Deps, ctx: CallContext, row: Omit<RequestLogRow, 'status' | 'latencyMs'>, r: ResolvedModel | null, outcome: { status: number; errorCode?: string; usage?: Pick<Usage, 'prompt_tokens' | 'completion_tokens'> | undefined; servedModel?: string }): void {
+  const u = outcome.usage;
+  const cached = (u as Usage | undefined)?.prompt_tokens_details?.cached_tokens;
+  const costMicros =
+    r && u ? deps.prices.cost(r.provider.id, r.model, { inputTokens: u.prompt_tokens, outputTokens: u.completion_tokens, cacheReadTokens: cached }) : null;
   deps.requestLog.write({
     ...row,
     provider: r?.provider.id ?? null,
     modelServed: outcome.servedModel ?? (r ? r.model : null),
+    costMicros,
     status: outcome.status,
     errorCode: outcome.errorCode ?? null,
     inputTokens: outcome.usage?.prompt_tokens ?? null,

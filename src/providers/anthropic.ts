@@ -1,0 +1,63 @@
+// The Anthropic adapter: Messages API over callUpstream, with the translation in anthropic-*.ts.
+import type { ProviderConfig } from '../config.js';
+import { GatewayError } from '../errors.js';
+import { parseSse, type SseEvent } from '../openai/sse.js';
+import type { ChatRequest } from '../openai/schemas.js';
+import { toAnthropicRequest } from './anthropic-request.js';
+import { toChatCompletion } from './anthropic-response.js';
+import { translateAnthropicStream } from './anthropic-stream.js';
+import type { AnthropicMessage } from './anthropic-types.js';
+import { bodyError, callUpstream, readJson, type UpstreamResponse } from './http.js';
+import type { Provider, ProviderCall } from './types.js';
+
+type AnthropicConfig = Extract<ProviderConfig, { kind: 'anthropic' }>;
+
+export function createAnthropicProvider(id: string, config: AnthropicConfig): Provider {
+  const url = `${(config.baseUrl ?? 'https://api.anthropic.com').replace(/\/+$/, '')}/v1/messages`;
+  // Credentials go last so a stray entry in config.headers cannot replace them.
+  const headers: Record<string, string> = {
+    ...config.headers,
+    'anthropic-version': config.anthropicVersion,
+    ...(config.apiKey ? { 'x-api-key': config.apiKey } : {}),
+  };
+  const secrets = config.apiKey ? [config.apiKey] : [];
+
+  const send = (req: ChatRequest, call: ProviderCall, stream: boolean): Promise<UpstreamResponse> =>
+    callUpstream({
+      providerId: id,
+      url,
+      headers,
+      body: toAnthropicRequest(req, { model: call.model, defaultMaxTokens: config.defaultMaxTokens, stream }),
+      signal: call.signal,
+      timeouts: config.timeouts,
+      secrets,
+    });
+
+  return {
+    id,
+    kind: 'anthropic',
+    async chat(req, call) {
+      const res = await send(req, call, false);
+      return toChatCompletion(await readJson<AnthropicMessage>(res, { providerId: id, signal: call.signal }));
+    },
+    async chatStream(req, call) {
+      const res = await send(req, call, true);
+      return translateAnthropicStream(mapBodyErrors(parseSse(res.body), id, call.signal), { providerId: id });
+    },
+    embeddings() {
+      return Promise.reject(new GatewayError('unsupported', `Provider "${id}" (anthropic) does not offer embeddings.`));
+    },
+    models() {
+      return config.models;
+    },
+  };
+}
+
+/** Turns transport failures while reading the SSE body into GatewayErrors (idle timeout, reset, abort). */
+async function* mapBodyErrors(events: AsyncIterable<SseEvent>, providerId: string, signal: AbortSignal): AsyncGenerator<SseEvent> {
+  try {
+    yield* events;
+  } catch (err) {
+    throw bodyError(providerId, err, signal);
+  }
+}
