@@ -23,8 +23,11 @@ const PriceOverrideSchema = z
   })
   .strict();
 
+/** An empty string (e.g. `${VAR:-}` with VAR unset) counts as absent. */
+const optionalSecret = z.preprocess((v) => (v === '' ? undefined : v), z.string().optional());
+
 const providerBase = {
-  apiKey: z.string().min(1).optional(),
+  apiKey: optionalSecret,
   baseUrl: z.url().optional(),
   headers: z.record(z.string(), z.string()).default({}),
   /** Model names this provider offers; listed by /v1/models. Any name still works as `<id>/<model>`. */
