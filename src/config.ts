@@ -3,6 +3,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
+import { AliasSchema, RoutingSchema } from './routing/schema.js';
 
 const TimeoutsSchema = z
   .object({
@@ -28,6 +29,8 @@ const optionalSecret = z.preprocess((v) => (v === '' ? undefined : v), z.string(
 
 const providerBase = {
   apiKey: optionalSecret,
+  /** More keys for the same account(s); calls rotate over apiKey + apiKeys, skipping a key that just got a 429. */
+  apiKeys: z.array(z.string()).default([]).transform((keys) => keys.filter((k) => k !== '')),
   baseUrl: z.url().optional(),
   headers: z.record(z.string(), z.string()).default({}),
   /** Model names this provider offers; listed by /v1/models. Any name still works as `<id>/<model>`. */
@@ -79,14 +82,7 @@ export type PriceOverride = z.infer<typeof PriceOverrideSchema>;
 
 const providerIdSchema = z.string().regex(/^[a-zA-Z0-9][a-zA-Z0-9_.-]{0,62}$/, 'must be letters, digits, "_", "." or "-"');
 
-const AliasTargetSchema = z
-  .object({
-    model: z.string().regex(/^[^/]+\/.+$/, 'must be "<providerId>/<model>"'),
-    weight: z.number().positive().default(1),
-  })
-  .strict();
-
-export const AliasSchema = z.object({ targets: z.array(AliasTargetSchema).min(1) }).strict();
+export { AliasSchema } from './routing/schema.js';
 
 /** A virtual key declared in config (GitOps): the key itself via `${ENV}`, or its sha256 hash. */
 export const KeyConfigSchema = z
@@ -130,6 +126,8 @@ export const GatewayConfigSchema = z
     logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
     providers: z.record(providerIdSchema, ProviderConfigSchema).default({}),
     models: z.record(z.string().min(1), AliasSchema).default({}),
+    /** Breakers, retry budget, active health checks: shared by every alias and target. */
+    routing: RoutingSchema.default(RoutingSchema.parse({})),
     /** Without keys the gateway is open to anyone who can reach it (a local dev proxy). */
     keys: z.array(KeyConfigSchema).default([]),
   })
@@ -146,12 +144,17 @@ type Env = Record<string, string | undefined>;
 /** Replaces `${VAR}` and `${VAR:-default}` in every string of the parsed YAML. */
 export function interpolate(value: unknown, env: Env, path: string[] = []): unknown {
   if (typeof value === 'string') {
-    return value.replace(/\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}/g, (_m, name: string, fallback?: string) => {
+    const whole = /^\$\{[^}]+\}$/.test(value);
+    const out = value.replace(/\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}/g, (_m, name: string, fallback?: string) => {
       const v = env[name];
       if (v !== undefined && v !== '') return v;
       if (fallback !== undefined) return fallback;
       throw new ConfigError(`${path.join('.') || '(root)'}: environment variable ${name} is not set`);
     });
+    // `port: ${PORT}` should give a number, as if the value had been written in the YAML.
+    if (whole && /^-?\d+(\.\d+)?$/.test(out)) return Number(out);
+    if (whole && (out === 'true' || out === 'false')) return out === 'true';
+    return out;
   }
   if (Array.isArray(value)) return value.map((v, i) => interpolate(v, env, [...path, String(i)]));
   if (value && typeof value === 'object') {
@@ -218,12 +221,16 @@ function parsePort(v: string): number {
 
 function checkAliases(config: GatewayConfig): void {
   for (const [alias, def] of Object.entries(config.models)) {
-    def.targets.forEach((t, i) => {
-      const providerId = t.model.slice(0, t.model.indexOf('/'));
-      if (!config.providers[providerId]) {
-        throw new ConfigError(`invalid gateway config:\n  - models.${alias}.targets.${i}.model: unknown provider "${providerId}"`);
-      }
-    });
+    const lists = [{ at: `models.${alias}.targets`, targets: def.targets }];
+    def.rules.forEach((r, i) => lists.push({ at: `models.${alias}.rules.${i}.targets`, targets: r.targets }));
+    for (const { at, targets } of lists) {
+      targets.forEach((t, i) => {
+        const providerId = t.model.slice(0, t.model.indexOf('/'));
+        if (!config.providers[providerId]) {
+          throw new ConfigError(`invalid gateway config:\n  - ${at}.${i}.model: unknown provider "${providerId}"`);
+        }
+      });
+    }
   }
 }
 
@@ -239,6 +246,16 @@ export function loadConfig(env: Env = process.env): LoadedConfig {
   const explicit = env.GATEWAY_CONFIG;
   const path = explicit ? resolve(explicit) : existsSync('gateway.yaml') ? resolve('gateway.yaml') : null;
   if (explicit && !existsSync(path!)) throw new ConfigError(`GATEWAY_CONFIG: file not found: ${path}`);
+  return readConfigFile(path, env);
+}
+
+/** Reads and validates one config file (hot reload uses this with the file being watched). Throws ConfigError. */
+export function loadConfigFrom(path: string, env: Env = process.env): LoadedConfig {
+  if (!existsSync(path)) throw new ConfigError(`${path}: file not found`);
+  return readConfigFile(resolve(path), env);
+}
+
+function readConfigFile(path: string | null, env: Env): LoadedConfig {
   let raw: unknown = {};
   if (path) {
     try {

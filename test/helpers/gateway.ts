@@ -13,7 +13,7 @@ export async function startTestGateway(raw: Record<string, unknown>, env: Record
       storage: { dataDir: 'memory://', ...(raw.storage as object | undefined) },
       requestLog: { flushIntervalMs: 50, maxBatch: 100, maxQueue: 10_000, ...(raw.requestLog as object | undefined) },
     },
-    { DATABASE_URL: process.env.DATABASE_URL ?? '', ...env },
+    { DATABASE_URL: (raw.storage as { dataDir?: string } | undefined)?.dataDir ? '' : (process.env.DATABASE_URL ?? ''), ...env },
   );
   const deps = await createDeps(config, { log: createLogger(process.env.TEST_LOG_LEVEL ?? 'silent') });
   return startGateway(deps);
