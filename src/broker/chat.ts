@@ -1,9 +1,12 @@
-// runChat and runEmbeddings: resolve the model, call the provider, and record one request-log row per call.
+// runChat and runEmbeddings: route the model call (fallbacks, retries, hedging) and record one request-log row per call.
 import type { Deps } from '../deps.js';
 import { asGatewayError } from '../errors.js';
 import type { ChatRequest, EmbeddingsRequest } from '../openai/schemas.js';
 import type { ChatCompletion, ChatCompletionChunk, EmbeddingsResponse, Usage } from '../openai/types.js';
+import { execute, newTrace, type ExecOptions, type RouteTrace } from '../routing/executor.js';
 import type { ResolvedModel } from '../routing/resolve.js';
+import { routeTag, type RouteInput } from '../routing/rules.js';
+import { discardStream, openStream, resumeStream, type OpenedStream } from '../routing/stream.js';
 import type { RequestLogRow } from '../storage/schema.js';
 
 export interface CallContext {
@@ -13,6 +16,10 @@ export interface CallContext {
   /** Aborted when the client goes away. */
   signal: AbortSignal;
   startedAt: number;
+  /** `x-route-tag` header, for alias rules. */
+  routeTag?: string | null;
+  /** The key's team, for alias rules. */
+  team?: string | null;
 }
 
 export interface ChatStreamResult {
@@ -20,7 +27,15 @@ export interface ChatStreamResult {
   chunks: AsyncIterable<ChatCompletionChunk>;
 }
 
-function logRow(ctx: CallContext, endpoint: string, requested: string, stream: boolean): Omit<RequestLogRow, 'status' | 'latencyMs'> {
+/** A non-streamed answer and the target that produced it (for the x-gateway-* headers). */
+export interface Routed<T> {
+  response: T;
+  served: ResolvedModel;
+}
+
+type Row = Omit<RequestLogRow, 'status' | 'latencyMs'>;
+
+function logRow(ctx: CallContext, endpoint: string, requested: string, stream: boolean): Row {
   return {
     time: new Date(),
     requestId: ctx.requestId,
@@ -32,60 +47,101 @@ function logRow(ctx: CallContext, endpoint: string, requested: string, stream: b
   };
 }
 
-function finish(deps: Deps, ctx: CallContext, row: Omit<RequestLogRow, 'status' | 'latencyMs'>, r: ResolvedModel | null, outcome: { status: number; errorCode?: string; usage?: Pick<Usage, 'prompt_tokens' | 'completion_tokens'> | undefined; servedModel?: string }): void {
+const now = (): number => performance.now();
+
+function input(ctx: CallContext, chat?: ChatRequest): RouteInput {
+  return { keyId: ctx.keyId, team: ctx.team ?? null, tag: routeTag(ctx.routeTag, chat), chat };
+}
+
+function options<T>(deps: Deps, ctx: CallContext, run: ExecOptions<T>['run']): ExecOptions<T> {
+  return { signal: ctx.signal, run, rand: deps.router.rand, now };
+}
+
+function served(requested: string, alias: string | null, t: NonNullable<RouteTrace['last']>): ResolvedModel {
+  return { requested, alias, provider: t.provider, model: t.model };
+}
+
+interface Outcome {
+  status: number;
+  errorCode?: string;
+  usage?: Pick<Usage, 'prompt_tokens' | 'completion_tokens'> | undefined;
+  servedModel?: string;
+}
+
+function finish(deps: Deps, ctx: CallContext, row: Row, trace: RouteTrace, outcome: Outcome): void {
+  const t = trace.last;
   const u = outcome.usage;
   const cached = (u as Usage | undefined)?.prompt_tokens_details?.cached_tokens;
   const costMicros =
-    r && u ? deps.prices.cost(r.provider.id, r.model, { inputTokens: u.prompt_tokens, outputTokens: u.completion_tokens, cacheReadTokens: cached }) : null;
+    t && u ? deps.prices.cost(t.provider.id, t.model, { inputTokens: u.prompt_tokens, outputTokens: u.completion_tokens, cacheReadTokens: cached }) : null;
+  if (trace.attempts > 0 && deps.log.isLevelEnabled('debug')) {
+    deps.log.debug({ requestId: ctx.requestId, model: row.modelRequested, attempts: trace.attempts, route: trace.reason }, 'routed');
+  }
   deps.requestLog.write({
     ...row,
-    provider: r?.provider.id ?? null,
-    modelServed: outcome.servedModel ?? (r ? r.model : null),
+    provider: t?.provider.id ?? null,
+    modelServed: outcome.servedModel ?? (t ? t.model : null),
     costMicros,
     status: outcome.status,
     errorCode: outcome.errorCode ?? null,
     inputTokens: outcome.usage?.prompt_tokens ?? null,
     outputTokens: outcome.usage?.completion_tokens ?? null,
     latencyMs: Math.round(performance.now() - ctx.startedAt),
+    attempts: trace.attempts,
+    routeReason: trace.attempts > 0 ? trace.reason : null,
   });
 }
 
-export async function runChat(deps: Deps, ctx: CallContext, req: ChatRequest): Promise<ChatCompletion> {
+export async function runChatRouted(deps: Deps, ctx: CallContext, req: ChatRequest): Promise<Routed<ChatCompletion>> {
   const row = logRow(ctx, 'chat.completions', req.model, false);
-  let resolved: ResolvedModel | null = null;
+  const trace = newTrace();
   try {
-    resolved = deps.resolver.resolve(req.model);
-    const res = await resolved.provider.chat(req, { model: resolved.model, signal: ctx.signal, requestId: ctx.requestId });
-    finish(deps, ctx, row, resolved, { status: 200, usage: res.usage, servedModel: res.model });
-    return res;
+    const plan = deps.router.plan(req.model, input(ctx, req));
+    const run: ExecOptions<ChatCompletion>['run'] = (h) => h.target.provider.chat(req, { model: h.target.model, signal: h.signal, requestId: ctx.requestId });
+    const { value } = await execute(plan, options(deps, ctx, run), trace);
+    finish(deps, ctx, row, trace, { status: 200, usage: value.usage, servedModel: value.model });
+    return { response: value, served: served(req.model, plan.alias, trace.last!) };
   } catch (err) {
     const e = asGatewayError(err);
-    finish(deps, ctx, row, resolved, { status: e.status, errorCode: e.code });
+    finish(deps, ctx, row, trace, { status: e.status, errorCode: e.code });
     throw e;
   }
+}
+
+export async function runChat(deps: Deps, ctx: CallContext, req: ChatRequest): Promise<ChatCompletion> {
+  return (await runChatRouted(deps, ctx, req)).response;
 }
 
 export async function runChatStream(deps: Deps, ctx: CallContext, req: ChatRequest): Promise<ChatStreamResult> {
   const row = logRow(ctx, 'chat.completions', req.model, true);
-  let resolved: ResolvedModel | null = null;
-  let upstream: AsyncIterable<ChatCompletionChunk>;
+  const trace = newTrace();
+  let opened: OpenedStream;
+  let handle;
+  let alias: string | null = null;
   try {
-    resolved = deps.resolver.resolve(req.model);
-    upstream = await resolved.provider.chatStream(req, { model: resolved.model, signal: ctx.signal, requestId: ctx.requestId });
+    const plan = deps.router.plan(req.model, input(ctx, req));
+    alias = plan.alias;
+    const o: ExecOptions<OpenedStream> = {
+      ...options(deps, ctx, (h) => openStream(req, h, ctx.requestId)),
+      discard: discardStream,
+      keepTimers: true,
+    };
+    ({ value: opened, handle } = await execute(plan, o, trace));
   } catch (err) {
     const e = asGatewayError(err);
-    finish(deps, ctx, row, resolved, { status: e.status, errorCode: e.code });
+    finish(deps, ctx, row, trace, { status: e.status, errorCode: e.code });
     throw e;
   }
-  const r = resolved;
+  // Committed: from here on errors go to the client in-band, never to another target.
+  const upstream = resumeStream(opened, handle);
   async function* metered(): AsyncGenerator<ChatCompletionChunk> {
     let usage: Usage | undefined;
-    let served: string | undefined;
+    let servedModel: string | undefined;
     let errorCode: string | undefined;
     try {
       for await (const chunk of upstream) {
         if (chunk.usage) usage = chunk.usage;
-        served ??= chunk.model || undefined;
+        servedModel ??= chunk.model || undefined;
         yield chunk;
       }
     } catch (err) {
@@ -94,28 +150,33 @@ export async function runChatStream(deps: Deps, ctx: CallContext, req: ChatReque
     } finally {
       // Reached on completion, on an upstream error and when the client disconnects (return()).
       if (!errorCode && !usage) errorCode = ctx.signal.aborted ? 'client_closed' : undefined;
-      finish(deps, ctx, row, r, { status: 200, errorCode, usage, servedModel: served });
+      finish(deps, ctx, row, trace, { status: 200, errorCode, usage, servedModel });
     }
   }
-  return { resolved: r, chunks: metered() };
+  return { resolved: served(req.model, alias, trace.last!), chunks: metered() };
 }
 
-export async function runEmbeddings(deps: Deps, ctx: CallContext, req: EmbeddingsRequest): Promise<EmbeddingsResponse> {
+export async function runEmbeddingsRouted(deps: Deps, ctx: CallContext, req: EmbeddingsRequest): Promise<Routed<EmbeddingsResponse>> {
   const row = logRow(ctx, 'embeddings', req.model, false);
-  let resolved: ResolvedModel | null = null;
+  const trace = newTrace();
   try {
-    resolved = deps.resolver.resolve(req.model);
-    const res = await resolved.provider.embeddings(req, { model: resolved.model, signal: ctx.signal, requestId: ctx.requestId });
-    finish(deps, ctx, row, resolved, {
+    const plan = deps.router.plan(req.model, input(ctx));
+    const run: ExecOptions<EmbeddingsResponse>['run'] = (h) =>
+      h.target.provider.embeddings(req, { model: h.target.model, signal: h.signal, requestId: ctx.requestId });
+    const { value } = await execute(plan, options(deps, ctx, run), trace);
+    finish(deps, ctx, row, trace, {
       status: 200,
-      usage: { prompt_tokens: res.usage?.prompt_tokens ?? 0, completion_tokens: 0 },
-      servedModel: res.model,
+      usage: { prompt_tokens: value.usage?.prompt_tokens ?? 0, completion_tokens: 0 },
+      servedModel: value.model,
     });
-    return res;
+    return { response: value, served: served(req.model, plan.alias, trace.last!) };
   } catch (err) {
     const e = asGatewayError(err);
-    finish(deps, ctx, row, resolved, { status: e.status, errorCode: e.code });
+    finish(deps, ctx, row, trace, { status: e.status, errorCode: e.code });
     throw e;
   }
 }
 
+export async function runEmbeddings(deps: Deps, ctx: CallContext, req: EmbeddingsRequest): Promise<EmbeddingsResponse> {
+  return (await runEmbeddingsRouted(deps, ctx, req)).response;
+}

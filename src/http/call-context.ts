@@ -10,5 +10,8 @@ export function callContext(c: Context<AppEnv>): CallContext {
     keyId: c.var.principal.keyId,
     signal: c.req.raw.signal,
     startedAt: c.var.startedAt,
+    routeTag: c.req.header('x-route-tag') ?? null,
+    // The policy engine's principal carries `teamId`; a principal without one matches no team rule.
+    team: (c.var.principal as { teamId?: string | null }).teamId ?? null,
   };
 }

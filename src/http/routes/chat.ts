@@ -1,6 +1,6 @@
 // POST /v1/chat/completions.
 import { Hono } from 'hono';
-import { runChat, runChatStream } from '../../broker/chat.js';
+import { runChatRouted, runChatStream } from '../../broker/chat.js';
 import { ChatRequestSchema } from '../../openai/schemas.js';
 import { readBody } from '../body.js';
 import { callContext } from '../call-context.js';
@@ -14,8 +14,10 @@ export function chatRoutes(): Hono<AppEnv> {
     const ctx = callContext(c);
     const deps = c.var.deps;
     if (!req.stream) {
-      const res = await runChat(deps, ctx, req);
-      return c.json(res);
+      const { response, served } = await runChatRouted(deps, ctx, req);
+      c.header('x-gateway-provider', served.provider.id);
+      c.header('x-gateway-model', served.model);
+      return c.json(response);
     }
     const { resolved, chunks } = await runChatStream(deps, ctx, req);
     return sseResponse(chunks, {

@@ -1,6 +1,6 @@
 // POST /v1/embeddings.
 import { Hono } from 'hono';
-import { runEmbeddings } from '../../broker/chat.js';
+import { runEmbeddingsRouted } from '../../broker/chat.js';
 import { EmbeddingsRequestSchema } from '../../openai/schemas.js';
 import { readBody } from '../body.js';
 import { callContext } from '../call-context.js';
@@ -10,7 +10,10 @@ export function embeddingsRoutes(): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
   app.post('/embeddings', async (c) => {
     const req = await readBody(c, EmbeddingsRequestSchema);
-    return c.json(await runEmbeddings(c.var.deps, callContext(c), req));
+    const { response, served } = await runEmbeddingsRouted(c.var.deps, callContext(c), req);
+    c.header('x-gateway-provider', served.provider.id);
+    c.header('x-gateway-model', served.model);
+    return c.json(response);
   });
   return app;
 }
