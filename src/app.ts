@@ -9,6 +9,7 @@ import { requestContext } from './http/request-context.js';
 import { chatRoutes } from './http/routes/chat.js';
 import { embeddingsRoutes } from './http/routes/embeddings.js';
 import { healthRoutes } from './http/routes/health.js';
+import { mcpRoutes } from './http/routes/mcp.js';
 import { modelsRoutes } from './http/routes/models.js';
 
 export function createApp(deps: Deps): Hono<AppEnv> {
@@ -16,6 +17,7 @@ export function createApp(deps: Deps): Hono<AppEnv> {
 
   app.use('*', requestContext(deps));
   app.route('/', healthRoutes());
+  app.route('/', mcpRoutes());
 
   const v1 = new Hono<AppEnv>();
   v1.use('*', authenticate());

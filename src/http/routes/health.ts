@@ -1,4 +1,4 @@
-// /healthz (the process is up) and /readyz (the database answers and the gateway is not draining).
+// /healthz (the process is up) and /readyz (the database answers and the gateway is not draining; MCP upstream health).
 import { Hono } from 'hono';
 import type { AppEnv } from '../context.js';
 
@@ -15,7 +15,9 @@ export function healthRoutes(): Hono<AppEnv> {
       checks.database = 'unreachable';
     }
     const ready = !deps.state.shuttingDown && checks.database === 'ok';
-    return c.json({ status: ready ? 'ready' : 'not_ready', checks }, ready ? 200 : 503);
+    // Upstream MCP servers are reported, not required: a down server only leaves the catalog.
+    const mcp = deps.hub.health();
+    return c.json({ status: ready ? 'ready' : 'not_ready', checks, mcp }, ready ? 200 : 503);
   });
   return app;
 }

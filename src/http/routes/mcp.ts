@@ -1,0 +1,97 @@
+// MCP over Streamable HTTP at /mcp (federated) and /mcp/:id (one upstream or virtual server), legacy /sse + /messages.
+import { Hono, type Context } from 'hono';
+import { asGatewayError } from '../../errors.js';
+import { originGuard } from '../../mcp/origin.js';
+import { rpcError } from '../../mcp/sessions.js';
+import { authenticate } from '../authenticate.js';
+import type { AppEnv } from '../context.js';
+
+const PATHS = ['/mcp', '/mcp/:id'];
+const LEGACY = ['/sse', '/sse/:id', '/messages'];
+
+/** Ends the in-flight mark when a streamed response finishes or the client goes away. */
+function trackStream(res: Response, end: () => void): Response {
+  let done = false;
+  const finish = () => {
+    if (!done) (done = true), end();
+  };
+  if (!res.body) {
+    finish();
+    return res;
+  }
+  const reader = res.body.getReader();
+  const body = new ReadableStream<Uint8Array>({
+    async pull(ctrl) {
+      try {
+        const { value, done: last } = await reader.read();
+        if (last) {
+          ctrl.close();
+          finish();
+        } else ctrl.enqueue(value);
+      } catch (err) {
+        finish();
+        ctrl.error(err);
+      }
+    },
+    cancel(reason) {
+      finish();
+      return reader.cancel(reason);
+    },
+  });
+  return new Response(body, { status: res.status, statusText: res.statusText, headers: res.headers });
+}
+
+async function handle(c: Context<AppEnv>): Promise<Response> {
+  const deps = c.var.deps;
+  let body: unknown;
+  if (c.req.method === 'POST') {
+    const text = await c.req.text();
+    if (text.length > deps.config.server.bodyLimitBytes) return rpcError(413, -32600, 'Request body too large.');
+    try {
+      body = JSON.parse(text);
+    } catch {
+      return rpcError(400, -32700, 'Parse error: Invalid JSON');
+    }
+  }
+  const res = await deps.mcpSessions.handle({ raw: c.req.raw, route: c.req.param('id') ?? '', keyId: c.var.principal.keyId, body });
+  const end = c.var.deferEnd();
+  // The standalone GET stream lives as long as the session: it must not hold up a graceful shutdown.
+  if (c.req.method === 'GET') {
+    end();
+    return res;
+  }
+  return trackStream(res, end);
+}
+
+export function mcpRoutes(): Hono<AppEnv> {
+  const app = new Hono<AppEnv>();
+  let guard: ReturnType<typeof originGuard> | null = null;
+  for (const p of [...PATHS, ...LEGACY]) {
+    app.use(p, async (c, next) => (guard ??= originGuard(c.var.deps.config))(c, next));
+    app.use(p, authenticate());
+  }
+  for (const p of PATHS) app.on(['GET', 'POST', 'DELETE'], p, handle);
+  const openSse = (c: Context<AppEnv>) => {
+    c.var.deferEnd()(); // a legacy stream lives as long as its session
+    return c.var.deps.mcpSessions.legacy.open(c.req.param('id') ?? '', c.var.principal.keyId);
+  };
+  app.get('/sse', openSse);
+  app.get('/sse/:id', openSse);
+  app.post('/messages', async (c) => {
+    let body: unknown;
+    try {
+      body = await c.req.json();
+    } catch {
+      return rpcError(400, -32700, 'Parse error: Invalid JSON');
+    }
+    return c.var.deps.mcpSessions.legacy.post(c.req.query('sessionId'), c.var.principal.keyId, body, c.req.raw.headers);
+  });
+  app.onError((err, c) => {
+    const e = asGatewayError(err);
+    if (e.status >= 500) c.var.deps.log.error({ err, requestId: c.var.requestId }, 'mcp route error');
+    const res = rpcError(e.status, e.status === 401 ? -32001 : -32000, e.message);
+    for (const [k, v] of Object.entries(e.headers)) res.headers.set(k, v);
+    return res;
+  });
+  return app;
+}

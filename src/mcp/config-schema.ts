@@ -1,0 +1,90 @@
+// The zod schemas for the MCP parts of gateway.yaml: upstream servers, virtual servers, transport security.
+import { z } from 'zod';
+
+/** Server ids appear in tool names (`<id>__<tool>`) and URI prefixes (`<id>+<uri>`), so they stay scheme-safe. */
+export const mcpServerIdSchema = z
+  .string()
+  .regex(/^[a-zA-Z][a-zA-Z0-9-]{0,39}$/, 'must start with a letter and hold only letters, digits and "-" (at most 40)');
+
+const McpTimeoutsSchema = z
+  .object({
+    /** Connect + initialize; a server that takes longer is marked down and retried with backoff. */
+    connectMs: z.number().int().positive().default(10_000),
+    /** One tools/call, resources/read or prompts/get (reset by progress notifications). */
+    callMs: z.number().int().positive().default(60_000),
+    /** One list request while building the catalog; a slower server is left out of that listing. */
+    listMs: z.number().int().positive().default(5_000),
+  })
+  .strict();
+
+const upstreamBase = {
+  timeouts: McpTimeoutsSchema.default(McpTimeoutsSchema.parse({})),
+  /** Connect at start (true) or on first use (false). */
+  eager: z.boolean().default(true),
+};
+
+const StdioServerSchema = z
+  .object({
+    type: z.literal('stdio'),
+    command: z.string().min(1),
+    args: z.array(z.string()).default([]),
+    /** Only these variables (plus PATH, HOME and the like) reach the process; the gateway's own env does not. */
+    env: z.record(z.string(), z.string()).default({}),
+    cwd: z.string().optional(),
+    ...upstreamBase,
+  })
+  .strict();
+
+const HttpServerSchema = z
+  .object({
+    type: z.enum(['http', 'sse']),
+    url: z.url(),
+    /** Sent to the upstream only, e.g. `Authorization: Bearer ${GITHUB_TOKEN}`; never shown to clients. */
+    headers: z.record(z.string(), z.string()).default({}),
+    ...upstreamBase,
+  })
+  .strict();
+
+/** `type` may be left out as in .mcp.json files: `command` means stdio, `url` means Streamable HTTP. */
+export const McpServerConfigSchema = z.preprocess(
+  (v) => {
+    if (v && typeof v === 'object' && !Array.isArray(v) && !('type' in v)) {
+      return { ...v, type: 'command' in v ? 'stdio' : 'http' };
+    }
+    return v;
+  },
+  z.discriminatedUnion('type', [StdioServerSchema, HttpServerSchema]),
+);
+
+/** A curated subset served at `/mcp/<id>` with unprefixed names; entries use the federated names of `/mcp`. */
+export const VirtualServerSchema = z
+  .object({
+    description: z.string().optional(),
+    /** Federated tool names, e.g. `github__search_code`. */
+    tools: z.array(z.string().min(1)).default([]),
+    /** Federated resource URIs or templates, e.g. `fs+file:///readme.md`. */
+    resources: z.array(z.string().min(1)).default([]),
+    /** Federated prompt names, e.g. `github__review`. */
+    prompts: z.array(z.string().min(1)).default([]),
+  })
+  .strict();
+
+export const McpSettingsSchema = z
+  .object({
+    /** Extra allowed `Origin` values (e.g. `https://app.example.com`); localhost origins are always allowed. */
+    allowedOrigins: z.array(z.string().min(1)).default([]),
+    /** Extra allowed `Host` values (e.g. `gateway.internal:8080`); localhost and the configured host are always allowed. */
+    allowedHosts: z.array(z.string().min(1)).default([]),
+    /** An idle MCP session is forgotten after this long. */
+    sessionTtlMs: z.number().int().positive().default(3_600_000),
+    /** Backoff between reconnect attempts to a down upstream: base, doubled per failure, capped. */
+    reconnectBaseMs: z.number().int().positive().default(500),
+    reconnectMaxMs: z.number().int().positive().default(30_000),
+    /** Ping interval for connected upstreams; a failed ping reconnects. */
+    healthIntervalMs: z.number().int().positive().default(30_000),
+  })
+  .strict();
+
+export type McpServerConfig = z.infer<typeof McpServerConfigSchema>;
+export type VirtualServerConfig = z.infer<typeof VirtualServerSchema>;
+export type McpSettings = z.infer<typeof McpSettingsSchema>;

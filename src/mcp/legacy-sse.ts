@@ -1,0 +1,110 @@
+// Legacy HTTP+SSE transport (2024-11-05): GET /sse opens the stream, POST /messages?sessionId= carries client messages.
+import { randomUUID } from 'node:crypto';
+import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
+import type { JSONRPCMessage } from '@modelcontextprotocol/sdk/types.js';
+import type { Deps } from '../deps.js';
+import { createView } from './catalog.js';
+import { createInboundServer, type SessionInfo } from './server.js';
+import { rpcError } from './sessions.js';
+
+/** One SSE stream per session; the stream lives on one replica, so these sessions are in-process by nature. */
+class SseStreamTransport implements Transport {
+  onclose?: () => void;
+  onerror?: (e: Error) => void;
+  onmessage?: Transport['onmessage'];
+  readonly stream: ReadableStream<Uint8Array>;
+  private ctrl!: ReadableStreamDefaultController<Uint8Array>;
+  private closed = false;
+  private readonly enc = new TextEncoder();
+
+  constructor(
+    readonly sessionId: string,
+    private readonly endpoint: string,
+  ) {
+    this.stream = new ReadableStream({ start: (c) => void (this.ctrl = c), cancel: () => void this.close() });
+  }
+  private write(event: string, data: string): void {
+    if (!this.closed) this.ctrl.enqueue(this.enc.encode(`event: ${event}\ndata: ${data}\n\n`));
+  }
+  async start(): Promise<void> {
+    this.write('endpoint', this.endpoint);
+  }
+  async send(message: JSONRPCMessage): Promise<void> {
+    this.write('message', JSON.stringify(message));
+  }
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    try {
+      this.ctrl.close();
+    } catch {
+      // already closed by the client
+    }
+    this.onclose?.();
+  }
+}
+
+interface LegacySession {
+  info: SessionInfo;
+  transport: SseStreamTransport;
+}
+
+export interface LegacySse {
+  open(route: string, keyId: string | null): Promise<Response>;
+  post(sessionId: string | undefined, keyId: string | null, body: unknown, headers: Headers): Promise<Response>;
+  close(): Promise<void>;
+}
+
+export function createLegacySse(deps: Deps): LegacySse {
+  const sessions = new Map<string, LegacySession>();
+  const unlisten = deps.hub.listen({
+    onListChanged(sid, kinds) {
+      for (const { info, transport } of sessions.values()) {
+        if (!info.view.servers.includes(sid)) continue;
+        for (const k of kinds.includes('resources') ? [...kinds, 'resources'] : kinds) {
+          const method = k === 'tools' ? 'notifications/tools/list_changed' : k === 'prompts' ? 'notifications/prompts/list_changed' : k === 'resources' ? 'notifications/resources/list_changed' : null;
+          if (method) void transport.send({ jsonrpc: '2.0', method }).catch(() => undefined);
+        }
+      }
+    },
+    onResourceUpdated(sid, uri) {
+      for (const { info, transport } of sessions.values()) {
+        const exposed = info.view.exposeUri(sid, uri);
+        if (exposed !== null && info.subscriptions.has(`${sid}\0${uri}`)) void transport.send({ jsonrpc: '2.0', method: 'notifications/resources/updated', params: { uri: exposed } });
+      }
+    },
+  });
+
+  return {
+    async open(route, keyId) {
+      const view = createView(deps.config, route);
+      if (!view) return rpcError(404, -32001, `No MCP server or virtual server "${route}".`);
+      const id = randomUUID().replaceAll('-', '');
+      const info: SessionInfo = { id, keyId, view, subscriptions: new Set() };
+      const transport = new SseStreamTransport(id, `/messages?sessionId=${id}`);
+      const server = createInboundServer(deps, info);
+      sessions.set(id, { info, transport });
+      server.onclose = () => {
+        sessions.delete(id);
+        for (const s of info.subscriptions) {
+          const [sid, uri] = s.split('\0') as [string, string];
+          void deps.hub.unsubscribe(sid, uri, id).catch(() => undefined);
+        }
+      };
+      await server.connect(transport);
+      return new Response(transport.stream, { headers: { 'content-type': 'text/event-stream', 'cache-control': 'no-cache, no-transform', connection: 'keep-alive' } });
+    },
+    async post(sessionId, keyId, body, headers) {
+      if (!sessionId) return rpcError(400, -32000, 'Bad Request: sessionId query parameter is required');
+      const s = sessions.get(sessionId);
+      if (!s || s.info.keyId !== keyId) return rpcError(404, -32001, 'Session not found');
+      const requestInfo = { headers: Object.fromEntries(headers.entries()) };
+      for (const m of Array.isArray(body) ? body : [body]) s.transport.onmessage?.(m as JSONRPCMessage, { requestInfo });
+      return new Response('Accepted', { status: 202 });
+    },
+    async close() {
+      unlisten();
+      await Promise.all([...sessions.values()].map((s) => s.transport.close()));
+    },
+  };
+}

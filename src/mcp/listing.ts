@@ -1,0 +1,53 @@
+// Listing and name resolution for a view: merges upstream lists, renames, and reports servers left out.
+import type { Deps } from '../deps.js';
+import { serverOfName, type NamedKind, type View } from './catalog.js';
+import type { ListKind } from './hub.js';
+import type { JsonObject } from './rpc.js';
+
+/** `_meta` key on list results naming the servers that were down or too slow to be listed. */
+export const UNAVAILABLE_META = 'io.github.mcp-agent-gateway/unavailable';
+
+const FIELD: Record<ListKind, 'name' | 'uri' | 'uriTemplate'> = {
+  tools: 'name',
+  prompts: 'name',
+  resources: 'uri',
+  resourceTemplates: 'uriTemplate',
+};
+
+export async function listView(deps: Deps, view: View, kind: ListKind): Promise<JsonObject> {
+  const settled = await Promise.allSettled(view.servers.map((sid) => deps.hub.list(sid, kind)));
+  const items: JsonObject[] = [];
+  const missing: { server: string; reason: string }[] = [];
+  settled.forEach((s, i) => {
+    const sid = view.servers[i]!;
+    if (s.status === 'rejected') {
+      missing.push({ server: sid, reason: (s.reason as Error)?.message ?? 'unavailable' });
+      return;
+    }
+    for (const item of s.value) {
+      const field = FIELD[kind];
+      const original = String(item[field] ?? '');
+      const exposed =
+        field === 'name' ? view.exposeName(kind as NamedKind, sid, original) : view.exposeUri(sid, original, field === 'uriTemplate');
+      if (exposed !== null) items.push(exposed === original ? item : { ...item, [field]: exposed });
+    }
+  });
+  return { [kind]: items, ...(missing.length ? { _meta: { [UNAVAILABLE_META]: missing } } : {}) };
+}
+
+/** Maps a client-facing tool or prompt name to its server and upstream name, or null when unknown here. */
+export async function resolveName(deps: Deps, view: View, kind: NamedKind, exposed: string): Promise<{ serverId: string; name: string } | null> {
+  if (view.kind === 'upstream') return { serverId: view.id, name: exposed };
+  const hinted = view.kind === 'federated' ? serverOfName(exposed) : null;
+  const candidates = hinted && view.servers.includes(hinted.serverId) ? [hinted.serverId] : view.servers;
+  for (const sid of candidates) {
+    const items = await deps.hub.list(sid, kind).catch(() => null);
+    const hit = items?.find((it) => view.exposeName(kind, sid, String(it.name)) === exposed);
+    if (hit) return { serverId: sid, name: String(hit.name) };
+  }
+  // The server may be down or slow to list: a plain federated name still routes, so the call can report why.
+  if (hinted && candidates.length === 1 && view.exposeName(kind, hinted.serverId, hinted.rest) === exposed) {
+    return { serverId: hinted.serverId, name: hinted.rest };
+  }
+  return null;
+}

@@ -1,0 +1,161 @@
+// The inbound MCP server of one client session: the SDK's low-level Server with handlers that relay to the hub.
+import { Server } from '@modelcontextprotocol/sdk/server/index.js';
+import type { RequestHandlerExtra } from '@modelcontextprotocol/sdk/shared/protocol.js';
+import {
+  CallToolRequestSchema,
+  CompleteRequestSchema,
+  GetPromptRequestSchema,
+  ListPromptsRequestSchema,
+  ListResourcesRequestSchema,
+  ListResourceTemplatesRequestSchema,
+  ListToolsRequestSchema,
+  LoggingLevelSchema,
+  ReadResourceRequestSchema,
+  SetLevelRequestSchema,
+  SubscribeRequestSchema,
+  UnsubscribeRequestSchema,
+  type LoggingLevel,
+  type Notification,
+  type Request,
+} from '@modelcontextprotocol/sdk/types.js';
+import { runMcpOperation, type McpCallContext, type McpMethod } from '../broker/tools.js';
+import type { Deps } from '../deps.js';
+import type { View } from './catalog.js';
+import { listView, resolveName } from './listing.js';
+import type { RelayCaller } from './relay.js';
+import { ErrorCode, LooseResult, rawRequestHandler, RpcError, type JsonObject, type RpcMessage } from './rpc.js';
+
+type Extra = RequestHandlerExtra<Request, Notification>;
+
+/** What the server needs to know about its session; owned by the session registry. */
+export interface SessionInfo {
+  id: string;
+  keyId: string | null;
+  view: View;
+  logLevel?: LoggingLevel;
+  /** `<serverId>\0<upstream uri>` of each resource subscription. */
+  subscriptions: Set<string>;
+}
+
+const LEVELS = LoggingLevelSchema.options;
+const VERSION = '0.1.0';
+
+export function createInboundServer(deps: Deps, session: SessionInfo): Server {
+  const server = new Server(
+    { name: session.view.kind === 'federated' ? 'mcp-agent-gateway' : `mcp-agent-gateway/${session.view.id}`, version: VERSION },
+    {
+      capabilities: {
+        tools: { listChanged: true },
+        resources: { subscribe: true, listChanged: true },
+        prompts: { listChanged: true },
+        logging: {},
+        completions: {},
+      },
+    },
+  );
+  const { view } = session;
+
+  function caller(extra: Extra): RelayCaller {
+    const caps = server.getClientCapabilities();
+    return {
+      sessionKey: session.id,
+      supports: (m) => Boolean(m === 'sampling/createMessage' ? caps?.sampling : m === 'elicitation/create' ? caps?.elicitation : m === 'roots/list' ? caps?.roots : false),
+      request: (req, signal) => extra.sendRequest(req as never, LooseResult, { signal, timeout: 600_000 }) as Promise<JsonObject>,
+      async notify(n: RpcMessage) {
+        const level = n.params?.level as LoggingLevel | undefined;
+        if (session.logLevel && level && LEVELS.indexOf(level) < LEVELS.indexOf(session.logLevel)) return;
+        await extra.sendNotification(n as never);
+      },
+    };
+  }
+
+  function context(extra: Extra): McpCallContext {
+    const headers = extra.requestInfo?.headers ?? {};
+    const agentSession = headers['x-session-id'];
+    const token = extra._meta?.progressToken;
+    return {
+      requestId: String(headers['x-request-id'] ?? extra.requestId),
+      sessionId: typeof agentSession === 'string' ? agentSession : session.id,
+      mcpSessionId: session.id,
+      keyId: session.keyId,
+      signal: extra.signal,
+      caller: caller(extra),
+      startedAt: performance.now(),
+      ...(token !== undefined
+        ? { onProgress: (p) => void extra.sendNotification({ method: 'notifications/progress', params: { ...p, progressToken: token } }) }
+        : {}),
+    };
+  }
+
+  async function resolveUri(uri: string): Promise<{ serverId: string; uri: string }> {
+    const r = view.resolveUri(uri);
+    if (!r) throw new RpcError(-32002, `Resource not found: ${uri}`, { uri });
+    return r;
+  }
+
+  async function operate(method: McpMethod, req: RpcMessage, extra: Extra): Promise<JsonObject> {
+    const params = req.params ?? {};
+    if (method === 'resources/read') {
+      const exposed = String(params.uri);
+      const t = await resolveUri(exposed);
+      return runMcpOperation(deps, context(extra), { method, serverId: t.serverId, exposed, target: t.uri, params: { ...params, uri: t.uri } });
+    }
+    const exposed = String(params.name);
+    const t = await resolveName(deps, view, method === 'tools/call' ? 'tools' : 'prompts', exposed);
+    if (!t) throw new RpcError(ErrorCode.InvalidParams, `Unknown ${method === 'tools/call' ? 'tool' : 'prompt'}: ${exposed}`);
+    return runMcpOperation(deps, context(extra), { method, serverId: t.serverId, exposed, target: t.name, params: { ...params, name: t.name } });
+  }
+
+  // Raw handlers: results are relayed as the upstream sent them, without the SDK re-validating them.
+  rawRequestHandler(server, ListToolsRequestSchema, () => listView(deps, view, 'tools'));
+  rawRequestHandler(server, ListPromptsRequestSchema, () => listView(deps, view, 'prompts'));
+  rawRequestHandler(server, ListResourcesRequestSchema, () => listView(deps, view, 'resources'));
+  rawRequestHandler(server, ListResourceTemplatesRequestSchema, () => listView(deps, view, 'resourceTemplates'));
+  rawRequestHandler(server, CallToolRequestSchema, (req, extra) => operate('tools/call', req, extra));
+  rawRequestHandler(server, GetPromptRequestSchema, (req, extra) => operate('prompts/get', req, extra));
+  rawRequestHandler(server, ReadResourceRequestSchema, (req, extra) => operate('resources/read', req, extra));
+
+  rawRequestHandler(server, SubscribeRequestSchema, async (req) => {
+    const t = await resolveUri(String(req.params?.uri));
+    await deps.hub.subscribe(t.serverId, t.uri, session.id);
+    session.subscriptions.add(`${t.serverId}\0${t.uri}`);
+    return {};
+  });
+  rawRequestHandler(server, UnsubscribeRequestSchema, async (req) => {
+    const t = await resolveUri(String(req.params?.uri));
+    session.subscriptions.delete(`${t.serverId}\0${t.uri}`);
+    await deps.hub.unsubscribe(t.serverId, t.uri, session.id);
+    return {};
+  });
+
+  rawRequestHandler(server, SetLevelRequestSchema, async (req) => {
+    session.logLevel = LoggingLevelSchema.parse(req.params?.level);
+    // Upstream connections are shared, so their level is only a hint; the gateway filters per session.
+    for (const sid of view.servers) {
+      void deps.hub.request(sid, { method: 'logging/setLevel', params: { level: session.logLevel } }).catch(() => undefined);
+    }
+    return {};
+  });
+
+  rawRequestHandler(server, CompleteRequestSchema, async (req, extra) => {
+    const params = req.params ?? {};
+    const ref = (params.ref ?? {}) as JsonObject;
+    let target: { serverId: string; ref: JsonObject } | null = null;
+    if (ref.type === 'ref/prompt') {
+      const t = await resolveName(deps, view, 'prompts', String(ref.name));
+      if (t) target = { serverId: t.serverId, ref: { ...ref, name: t.name } };
+    } else if (ref.type === 'ref/resource') {
+      const t = view.resolveUri(String(ref.uri));
+      if (t) target = { serverId: t.serverId, ref: { ...ref, uri: t.uri } };
+    }
+    if (!target) throw new RpcError(ErrorCode.InvalidParams, 'Unknown completion reference.');
+    try {
+      return await deps.hub.request(target.serverId, { method: 'completion/complete', params: { ...params, ref: target.ref } }, { signal: extra.signal });
+    } catch (err) {
+      if (err instanceof Error && 'code' in err && err.code === ErrorCode.MethodNotFound) return { completion: { values: [] } };
+      throw err;
+    }
+  });
+
+  return server;
+}
