@@ -1,0 +1,119 @@
+// In-process budget store (single replica): the same reserve/settle semantics as the Redis store, without Redis.
+import { randomUUID } from 'node:crypto';
+import {
+  assertMicros,
+  DEFAULT_RESERVATION_TTL_MS,
+  denial,
+  normalizeLimits,
+  periodWindow,
+  SETTLE_MEMORY_MS,
+  WINDOW_GRACE_MS,
+  type BudgetStore,
+  type BudgetStoreOptions,
+  type Reservation,
+  type ReservedWindow,
+} from './budget-store.js';
+
+interface Counter {
+  spent: number;
+  reserved: number;
+  /** reservation id → held amount and expiry, so an abandoned hold can be reclaimed. */
+  holds: Map<string, { amount: number; expiresAt: number }>;
+  endsAt: number | null;
+}
+
+const SWEEP_EVERY_MS = 60_000;
+
+export function createMemoryBudgetStore(opts: BudgetStoreOptions = {}): BudgetStore {
+  const now = opts.now ?? Date.now;
+  const ttlMs = opts.reservationTtlMs ?? DEFAULT_RESERVATION_TTL_MS;
+  const counters = new Map<string, Counter>();
+  /** Reservations already settled or released → when we may forget that (keeps settle idempotent). */
+  const finished = new Map<string, number>();
+  let lastSweep = 0;
+
+  const keyOf = (scope: string, window: string): string => `${scope}\u0000${window}`;
+
+  function counter(w: { scope: string; window: string; endsAt: number | null }): Counter {
+    const k = keyOf(w.scope, w.window);
+    let c = counters.get(k);
+    if (!c) {
+      c = { spent: 0, reserved: 0, holds: new Map(), endsAt: w.endsAt };
+      counters.set(k, c);
+    }
+    return c;
+  }
+
+  /** Gives back holds whose owner outlived the TTL (crashed or forgot to settle). */
+  function reclaim(c: Counter, t: number): void {
+    for (const [id, h] of c.holds) {
+      if (h.expiresAt <= t) {
+        c.reserved -= h.amount;
+        c.holds.delete(id);
+      }
+    }
+  }
+
+  // Drops ended windows and old idempotency marks so a long-running process does not grow without bound.
+  function sweep(t: number): void {
+    if (t - lastSweep < SWEEP_EVERY_MS) return;
+    lastSweep = t;
+    for (const [k, c] of counters) if (c.endsAt !== null && c.endsAt + WINDOW_GRACE_MS <= t) counters.delete(k);
+    for (const [id, until] of finished) if (until <= t) finished.delete(id);
+  }
+
+  function finish(r: Reservation, actual: number): boolean {
+    if (finished.has(r.id)) return false;
+    finished.set(r.id, Math.max(r.expiresAt, now()) + SETTLE_MEMORY_MS);
+    for (const w of r.windows) {
+      const c = counter(w);
+      const h = c.holds.get(r.id);
+      if (h) {
+        c.reserved -= h.amount;
+        c.holds.delete(r.id);
+      }
+      c.spent += actual; // booked in the window the call started in, even if that window has since ended
+    }
+    return true;
+  }
+
+  return {
+    async reserve(limits, amountMicros) {
+      assertMicros(amountMicros, 'amount');
+      const t = now();
+      sweep(t);
+      const checks = normalizeLimits(limits).map((l) => ({ l, w: { scope: l.scope, period: l.period, ...periodWindow(l.period, t) } }));
+      // Check every scope before touching any: JS runs this block without interleaving, so it is atomic.
+      for (const { l, w } of checks) {
+        const c = counter(w);
+        reclaim(c, t);
+        if (c.spent + c.reserved + amountMicros > l.limitMicros) return denial(l, w.endsAt, c.spent, c.reserved, amountMicros, t);
+      }
+      const reservation: Reservation = { id: randomUUID(), amountMicros, windows: checks.map(({ w }): ReservedWindow => w), expiresAt: t + ttlMs };
+      for (const { w } of checks) {
+        const c = counter(w);
+        c.reserved += amountMicros;
+        c.holds.set(reservation.id, { amount: amountMicros, expiresAt: reservation.expiresAt });
+      }
+      return { ok: true, reservation };
+    },
+
+    async settle(reservation, actualMicros) {
+      assertMicros(actualMicros, 'actual cost');
+      return finish(reservation, actualMicros);
+    },
+
+    async release(reservation) {
+      return finish(reservation, 0);
+    },
+
+    async usage(scope, period) {
+      const t = now();
+      const w = periodWindow(period, t);
+      const c = counters.get(keyOf(scope, w.window));
+      if (!c) return { spentMicros: 0, reservedMicros: 0, window: w.window };
+      reclaim(c, t);
+      return { spentMicros: c.spent, reservedMicros: c.reserved, window: w.window };
+    },
+  };
+}
