@@ -3,7 +3,9 @@ import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
+import { policyFields } from './policy/policy-schema.js';
 import { AliasSchema, RoutingSchema } from './routing/schema.js';
+import { McpServerConfigSchema, mcpServerIdSchema, McpSettingsSchema, VirtualServerSchema } from './mcp/config-schema.js';
 
 const TimeoutsSchema = z
   .object({
@@ -84,12 +86,19 @@ const providerIdSchema = z.string().regex(/^[a-zA-Z0-9][a-zA-Z0-9_.-]{0,62}$/, '
 
 export { AliasSchema } from './routing/schema.js';
 
+/** A team declared in config (GitOps): its rules bind every key of the team. */
+export const TeamConfigSchema = z.object({ name: z.string().optional(), ...policyFields }).strict();
+
 /** A virtual key declared in config (GitOps): the key itself via `${ENV}`, or its sha256 hash. */
 export const KeyConfigSchema = z
   .object({
     id: z.string().regex(/^[a-zA-Z0-9_.-]{1,64}$/, 'must be 1-64 letters, digits, "_", "." or "-"'),
     key: z.string().min(16, 'must be at least 16 characters').optional(),
     hash: z.string().regex(/^sha256:[0-9a-f]{64}$/, 'must be "sha256:<64 hex digits>"').optional(),
+    team: z.string().optional(),
+    expiresAt: z.coerce.date().optional(),
+    metadata: z.record(z.string(), z.string()).default({}),
+    ...policyFields,
   })
   .strict()
   .refine((k) => (k.key === undefined) !== (k.hash === undefined), 'give exactly one of "key" or "hash"');
@@ -117,19 +126,39 @@ export const GatewayConfigSchema = z
       .default({ dataDir: './.gateway' }),
     requestLog: z
       .object({
+        /** Off only for minimal setups and benchmarks: no request-log rows are written at all. */
+        enabled: z.boolean().default(true),
         flushIntervalMs: z.number().int().positive().default(1000),
         maxBatch: z.number().int().positive().default(500),
         maxQueue: z.number().int().positive().default(100_000),
       })
       .strict()
-      .default({ flushIntervalMs: 1000, maxBatch: 500, maxQueue: 100_000 }),
+      .default({ enabled: true, flushIntervalMs: 1000, maxBatch: 500, maxQueue: 100_000 }),
     logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
     providers: z.record(providerIdSchema, ProviderConfigSchema).default({}),
     models: z.record(z.string().min(1), AliasSchema).default({}),
     /** Breakers, retry budget, active health checks: shared by every alias and target. */
     routing: RoutingSchema.default(RoutingSchema.parse({})),
-    /** Without keys the gateway is open to anyone who can reach it (a local dev proxy). */
+    teams: z.record(z.string().regex(/^[a-zA-Z0-9_.-]{1,64}$/), TeamConfigSchema).default({}),
+    /**
+     * Keys declared here, beside those created with the admin API or CLI. With no key anywhere and
+     * no admin key the gateway is open to anyone who can reach it (a local dev proxy).
+     */
     keys: z.array(KeyConfigSchema).default([]),
+    auth: z
+      .object({
+        /** GATEWAY_ADMIN_KEY overrides; without one the admin API is off. */
+        adminKey: optionalSecret,
+        /** How long a key lookup is cached; revocations reach other replicas at once through Redis. */
+        keyCacheTtlMs: z.number().int().min(0).default(30_000),
+      })
+      .strict()
+      .default({ keyCacheTtlMs: 30_000 }),
+    /** Upstream MCP servers the hub federates at /mcp, each also served alone at /mcp/<id>. */
+    mcpServers: z.record(mcpServerIdSchema, McpServerConfigSchema).default({}),
+    /** Curated subsets of the federated catalog, served at /mcp/<id>. */
+    virtualServers: z.record(mcpServerIdSchema, VirtualServerSchema).default({}),
+    mcp: McpSettingsSchema.default(McpSettingsSchema.parse({})),
   })
   .strict();
 
@@ -208,8 +237,15 @@ export function parseConfig(raw: unknown, env: Env = {}): GatewayConfig {
   if (env.DATABASE_URL) config.storage.databaseUrl = env.DATABASE_URL;
   if (env.GATEWAY_DATA_DIR) config.storage.dataDir = env.GATEWAY_DATA_DIR;
   if (env.REDIS_URL) config.storage.redisUrl = env.REDIS_URL;
+  if (env.GATEWAY_ADMIN_KEY) config.auth.adminKey = env.GATEWAY_ADMIN_KEY;
+  for (const [i, k] of config.keys.entries()) {
+    if (k.team !== undefined && !config.teams[k.team]) throw new ConfigError(`invalid gateway config:\n  - keys.${i}.team: unknown team "${k.team}"`);
+  }
   if (env.LOG_LEVEL) config.logLevel = z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).parse(env.LOG_LEVEL);
   checkAliases(config);
+  for (const id of Object.keys(config.virtualServers)) {
+    if (config.mcpServers[id]) throw new ConfigError(`invalid gateway config:\n  - virtualServers.${id}: the id is already an mcpServers id`);
+  }
   return config;
 }
 

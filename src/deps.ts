@@ -1,26 +1,43 @@
 // createDeps(config): wires storage, providers, routing and writers into one object the app uses.
 import type { GatewayConfig } from './config.js';
-import { createKeyStore, type KeyStore } from './http/authenticate.js';
 import { createInflight, type Inflight } from './http/inflight.js';
 import { createLogger, type Logger } from './log.js';
+import { createHub, type Hub } from './mcp/hub.js';
+import { createSessionStore } from './mcp/session-store.js';
+import { createMcpSessions, type McpSessions } from './mcp/sessions.js';
 import { closeUpstreamAgents } from './providers/http.js';
+import { createKeysService, type KeysService } from './admin/keys-service.js';
+import { createKeyStore, KEY_INVALIDATION_CHANNEL, type KeyStore } from './policy/key-store.js';
 import { createPriceBook, type PriceBook } from './policy/prices.js';
 import { createProviderRegistry, type ProviderRegistry } from './providers/registry.js';
-import { createModelResolver, type ModelResolver } from './routing/resolve.js';
+import { createHealthRegistry } from './routing/health.js';
+import type { ModelResolver } from './routing/resolve.js';
+import { createRouter, type Router } from './routing/router.js';
 import { openDatabase, type Database } from './storage/db.js';
+import { openRedis, type SharedRedis } from './storage/redis.js';
 import { createRepo, type Repo } from './storage/repo.js';
-import { createRequestLogWriter, type RequestLogWriter } from './tracing/request-log.js';
+import { createRequestLogWriter, disabledRequestLog, type RequestLogWriter } from './tracing/request-log.js';
 
 export interface Deps {
   config: GatewayConfig;
   log: Logger;
   database: Database;
   repo: Repo;
+  /** Shared state across replicas (REDIS_URL); null means in-process state. */
+  redis: SharedRedis | null;
   requestLog: RequestLogWriter;
   keys: KeyStore;
+  /** Keys and teams management (admin API and CLI). */
+  admin: KeysService;
   prices: PriceBook;
   providers: ProviderRegistry;
   resolver: ModelResolver;
+  /** Plans each model call (aliases, rules, strategies, health); swapped together with providers on config reload. */
+  router: Router;
+  /** Upstream MCP servers (clients, catalogs, health). */
+  hub: Hub;
+  /** Inbound MCP sessions (Streamable HTTP), their records in Redis or in memory. */
+  mcpSessions: McpSessions;
   inflight: Inflight;
   state: { shuttingDown: boolean };
   /** Flushes writers and closes connections; call after the server stopped taking requests. */
@@ -31,24 +48,43 @@ export async function createDeps(config: GatewayConfig, opts: { log?: Logger } =
   const log = opts.log ?? createLogger(config.logLevel);
   const database = await openDatabase(config.storage);
   const repo = createRepo(database.db);
-  const requestLog = createRequestLogWriter(repo, log, config.requestLog);
+  const redis = await openRedis(config.storage.redisUrl, log);
+  const requestLog = config.requestLog.enabled ? createRequestLogWriter(repo, log, config.requestLog) : disabledRequestLog();
   const providers = createProviderRegistry(config);
-  return {
+  const prices = createPriceBook(config);
+  const router = createRouter(config, providers, prices, createHealthRegistry(config.routing));
+  const hub = createHub(config, log);
+  const mcpStore = createSessionStore(config.storage.redisUrl, config.mcp.sessionTtlMs, log);
+  const deps: Deps = {
     config,
     log,
     database,
     repo,
     requestLog,
-    keys: createKeyStore(config),
-    prices: createPriceBook(config),
+    redis,
+    keys: createKeyStore({ config, repo, redis }),
+    admin: createKeysService(repo, (hash) => deps.keys.invalidate(hash)),
+    prices,
     providers,
-    resolver: createModelResolver(config, providers),
+    resolver: router,
+    router,
+    hub,
+    mcpSessions: null as unknown as McpSessions, // set below: sessions need the finished deps
     inflight: createInflight(),
     state: { shuttingDown: false },
     async close() {
+      await deps.mcpSessions.close();
+      await hub.close();
+      await mcpStore.close();
       await requestLog.close();
       await database.close();
+      await redis?.close();
       await closeUpstreamAgents();
     },
   };
+  // Revocations on any replica reach this one's key cache (deps.keys is swapped on reload, hence the indirection).
+  await redis?.subscribe(KEY_INVALIDATION_CHANNEL, (hash) => deps.keys.drop(hash));
+  deps.mcpSessions = createMcpSessions(deps, hub, mcpStore);
+  hub.start();
+  return deps;
 }

@@ -6,6 +6,7 @@ export const ERROR_CODES = {
   unauthorized: { status: 401, type: 'authentication_error' },
   invalid_api_key: { status: 401, type: 'authentication_error' },
   forbidden: { status: 403, type: 'permission_error' },
+  content_blocked: { status: 400, type: 'invalid_request_error' },
   model_not_found: { status: 404, type: 'invalid_request_error' },
   not_found: { status: 404, type: 'invalid_request_error' },
   payload_too_large: { status: 413, type: 'invalid_request_error' },

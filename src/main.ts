@@ -1,9 +1,13 @@
-// Entry point: load config, build deps, serve, and shut down gracefully on SIGTERM/SIGINT.
+// Entry point: run a CLI command, or load config, build deps, serve, and shut down gracefully on SIGTERM/SIGINT.
+import { CLI_COMMANDS, runCli } from './admin/cli.js';
 import { ConfigError, loadConfig } from './config.js';
 import { createDeps } from './deps.js';
 import { startGateway } from './server.js';
 
 async function main(): Promise<void> {
+  const args = process.argv.slice(2);
+  if (args[0] && CLI_COMMANDS.has(args[0])) process.exit(await runCli(args));
+  if (args[0] === '--help' || args[0] === '-h') process.exit(await runCli(['--help']));
   let loaded;
   try {
     loaded = loadConfig();
@@ -17,6 +21,7 @@ async function main(): Promise<void> {
   const { config, source } = loaded;
   const deps = await createDeps(config);
   const gw = await startGateway(deps);
+  if (source) gw.watchConfig(source);
   deps.log.info(
     {
       url: gw.url,

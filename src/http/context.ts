@@ -1,10 +1,8 @@
 // The per-request values middleware puts on the Hono context, and the app's Env type.
 import type { Deps } from '../deps.js';
+import type { Principal } from '../policy/types.js';
 
-export interface Principal {
-  /** The virtual key's id, or null when the gateway runs without keys. */
-  keyId: string | null;
-}
+export type { Principal };
 
 export interface RequestVars {
   requestId: string;

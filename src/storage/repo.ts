@@ -1,17 +1,20 @@
 // Every query the gateway makes lives here.
 import { sql } from 'drizzle-orm';
 import type { Db } from './db.js';
+import { keysRepo, type KeysRepo } from './keys-repo.js';
+import { insertRequestLogRows } from './request-log-insert.js';
 import { requestLog, type RequestLogRow } from './schema.js';
 
-export interface Repo {
+export interface Repo extends KeysRepo {
   insertRequestLogs(rows: RequestLogRow[]): Promise<void>;
   countRequestLogs(): Promise<number>;
 }
 
 export function createRepo(db: Db): Repo {
   return {
+    ...keysRepo(db),
     async insertRequestLogs(rows) {
-      if (rows.length) await db.insert(requestLog).values(rows);
+      await insertRequestLogRows(db, rows);
     },
     async countRequestLogs() {
       const [row] = await db.select({ n: sql<number>`count(*)::int` }).from(requestLog);

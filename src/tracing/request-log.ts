@@ -73,3 +73,14 @@ export function createRequestLogWriter(repo: Repo, log: Logger, opts: RequestLog
     stats: () => ({ queued: queue.length, written, dropped, failures }),
   };
 }
+
+/** The writer when `requestLog.enabled` is false: drops every row. */
+export function disabledRequestLog(): RequestLogWriter {
+  let dropped = 0;
+  return {
+    write: () => void dropped++,
+    flush: async () => {},
+    close: async () => {},
+    stats: () => ({ queued: 0, written: 0, dropped, failures: 0 }),
+  };
+}

@@ -1,0 +1,131 @@
+// Creating, listing, rotating, revoking and expiring virtual keys and teams: shared by the admin API and the CLI.
+import { z } from 'zod';
+import { GatewayError } from '../errors.js';
+import { generateKey, hashKey, keyPrefix, newId } from '../policy/key-format.js';
+import { AccessPolicySchema, policyFields } from '../policy/policy-schema.js';
+import type { Repo } from '../storage/repo.js';
+import type { TeamRow, VirtualKeyRow } from '../storage/schema.js';
+
+export const CreateKeySchema = z
+  .object({
+    name: z.string().min(1).max(200),
+    team: z.string().min(1).optional(),
+    expiresAt: z.coerce.date().optional(),
+    metadata: z.record(z.string(), z.string()).default({}),
+    ...policyFields,
+  })
+  .strict();
+
+export const TeamSchema = z.object({ name: z.string().min(1).max(200), metadata: z.record(z.string(), z.string()).default({}), ...policyFields }).strict();
+
+/** A key as lists show it: never the key or its hash. */
+export interface KeyView {
+  id: string;
+  name: string;
+  team: string | null;
+  prefix: string;
+  policy: unknown;
+  metadata: unknown;
+  createdAt: string;
+  expiresAt: string | null;
+  revokedAt: string | null;
+  rotatedTo: string | null;
+  status: 'active' | 'revoked' | 'expired';
+}
+
+export function keyView(k: VirtualKeyRow, now = Date.now()): KeyView {
+  const status = k.revokedAt ? 'revoked' : k.expiresAt && k.expiresAt.getTime() <= now ? 'expired' : 'active';
+  return {
+    id: k.id,
+    name: k.name,
+    team: k.teamId,
+    prefix: k.keyPrefix,
+    policy: k.policy,
+    metadata: k.metadata,
+    createdAt: k.createdAt.toISOString(),
+    expiresAt: k.expiresAt?.toISOString() ?? null,
+    revokedAt: k.revokedAt?.toISOString() ?? null,
+    rotatedTo: k.rotatedTo,
+    status,
+  };
+}
+
+export function teamView(t: TeamRow): { id: string; name: string; policy: unknown; metadata: unknown; createdAt: string } {
+  return { id: t.id, name: t.name, policy: t.policy, metadata: t.metadata, createdAt: t.createdAt.toISOString() };
+}
+
+export interface KeysService {
+  createKey(input: z.input<typeof CreateKeySchema>): Promise<{ key: string; record: KeyView }>;
+  rotateKey(id: string): Promise<{ key: string; record: KeyView }>;
+  revokeKey(id: string): Promise<KeyView>;
+  setExpiry(id: string, expiresAt: Date | null): Promise<KeyView>;
+  listKeys(team?: string): Promise<KeyView[]>;
+  getKey(id: string): Promise<KeyView>;
+  upsertTeam(id: string, input: z.input<typeof TeamSchema>): Promise<ReturnType<typeof teamView>>;
+  listTeams(): Promise<Array<ReturnType<typeof teamView>>>;
+}
+
+/** `invalidate` drops a key from every replica's cache (the key store's, which publishes through Redis). */
+export function createKeysService(repo: Repo, invalidate: (keyHash: string) => Promise<void>): KeysService {
+  async function mustGet(id: string): Promise<VirtualKeyRow> {
+    const k = await repo.getKey(id);
+    if (!k) throw new GatewayError('not_found', `No key with id "${id}".`);
+    return k;
+  }
+
+  async function insert(input: z.output<typeof CreateKeySchema>): Promise<{ key: string; record: KeyView }> {
+    if (input.team && !(await repo.getTeam(input.team))) throw new GatewayError('invalid_request', `No team with id "${input.team}".`, { param: 'team' });
+    const { name, team, expiresAt, metadata, ...policy } = input;
+    const key = generateKey();
+    const row = await repo.insertKey({
+      id: newId('key'),
+      name,
+      teamId: team ?? null,
+      keyHash: hashKey(key),
+      keyPrefix: keyPrefix(key),
+      policy: AccessPolicySchema.parse(policy),
+      metadata,
+      expiresAt: expiresAt ?? null,
+    });
+    return { key, record: keyView(row) };
+  }
+
+  return {
+    createKey: (input) => insert(CreateKeySchema.parse(input)),
+    async rotateKey(id) {
+      const old = await mustGet(id);
+      if (old.revokedAt) throw new GatewayError('invalid_request', `Key "${id}" is revoked; create a new one instead.`);
+      const created = await insert({
+        name: old.name,
+        team: old.teamId ?? undefined,
+        expiresAt: old.expiresAt ?? undefined,
+        metadata: (old.metadata ?? {}) as Record<string, string>,
+        ...AccessPolicySchema.parse(old.policy),
+      });
+      await repo.revokeKey(id, new Date(), created.record.id);
+      await invalidate(old.keyHash);
+      return created;
+    },
+    async revokeKey(id) {
+      const k = await mustGet(id);
+      const row = (await repo.revokeKey(id, new Date())) ?? k;
+      await invalidate(k.keyHash);
+      return keyView(row);
+    },
+    async setExpiry(id, expiresAt) {
+      const k = await mustGet(id);
+      const row = (await repo.updateKeyExpiry(id, expiresAt)) ?? k;
+      await invalidate(k.keyHash);
+      return keyView(row);
+    },
+    listKeys: async (team) => (await repo.listKeys({ teamId: team })).map((k) => keyView(k)),
+    getKey: async (id) => keyView(await mustGet(id)),
+    async upsertTeam(id, input) {
+      const { name, metadata, ...policy } = TeamSchema.parse(input);
+      const team = teamView(await repo.upsertTeam({ id, name, metadata, policy: AccessPolicySchema.parse(policy) }));
+      await invalidate('*'); // cached principals carry their team's rules
+      return team;
+    },
+    listTeams: async () => (await repo.listTeams()).map(teamView),
+  };
+}

@@ -1,0 +1,86 @@
+// The admin API's OpenAPI 3.1 document, with request bodies generated from the same zod schemas the routes use.
+import { z } from 'zod';
+import { CreateKeySchema, TeamSchema } from './keys-service.js';
+
+const json = (schema: unknown) => ({ content: { 'application/json': { schema } } });
+const ref = (name: string) => ({ $ref: `#/components/schemas/${name}` });
+const error = { description: 'Error', ...json(ref('Error')) };
+const idParam = { name: 'id', in: 'path', required: true, schema: { type: 'string' } };
+
+const KeyView = {
+  type: 'object',
+  required: ['id', 'name', 'team', 'prefix', 'policy', 'createdAt', 'status'],
+  properties: {
+    id: { type: 'string' },
+    name: { type: 'string' },
+    team: { type: ['string', 'null'] },
+    prefix: { type: 'string', description: 'The first characters of the key, for telling keys apart.' },
+    policy: ref('AccessPolicy'),
+    metadata: { type: 'object', additionalProperties: { type: 'string' } },
+    createdAt: { type: 'string', format: 'date-time' },
+    expiresAt: { type: ['string', 'null'], format: 'date-time' },
+    revokedAt: { type: ['string', 'null'], format: 'date-time' },
+    rotatedTo: { type: ['string', 'null'], description: 'The key that replaced this one.' },
+    status: { enum: ['active', 'revoked', 'expired'] },
+  },
+};
+
+const CreatedKey = {
+  type: 'object',
+  required: ['key', 'record'],
+  properties: { key: { type: 'string', description: 'The key itself (sk-gw-…). Shown only in this response.' }, record: ref('KeyView') },
+};
+
+let cached: unknown;
+
+export function openApiDocument(): unknown {
+  cached ??= {
+    openapi: '3.1.0',
+    info: { title: 'Gateway admin API', version: '1' },
+    components: {
+      securitySchemes: { admin: { type: 'http', scheme: 'bearer', description: 'GATEWAY_ADMIN_KEY' } },
+      schemas: {
+        Error: {
+          type: 'object',
+          properties: { error: { type: 'object', properties: { message: { type: 'string' }, type: { type: 'string' }, code: { type: 'string' }, param: { type: ['string', 'null'] } } } },
+        },
+        AccessPolicy: z.toJSONSchema(TeamSchema.omit({ name: true, metadata: true }), { io: 'input' }),
+        CreateKey: z.toJSONSchema(CreateKeySchema, { io: 'input' }),
+        Team: z.toJSONSchema(TeamSchema, { io: 'input' }),
+        KeyView,
+        CreatedKey,
+      },
+    },
+    security: [{ admin: [] }],
+    paths: {
+      '/admin/teams': { get: { summary: 'List teams', responses: { 200: { description: 'Teams', ...json({ type: 'object', properties: { data: { type: 'array', items: ref('Team') } } }) }, 401: error } } },
+      '/admin/teams/{id}': {
+        put: { summary: 'Create or replace a team', parameters: [idParam], requestBody: json(ref('Team')), responses: { 200: { description: 'The team', ...json(ref('Team')) }, 400: error, 401: error } },
+      },
+      '/admin/keys': {
+        get: {
+          summary: 'List keys (never the key itself)',
+          parameters: [{ name: 'team', in: 'query', schema: { type: 'string' } }],
+          responses: { 200: { description: 'Keys', ...json({ type: 'object', properties: { data: { type: 'array', items: ref('KeyView') } } }) }, 401: error },
+        },
+        post: { summary: 'Create a key; the response shows it once', requestBody: json(ref('CreateKey')), responses: { 201: { description: 'Created', ...json(ref('CreatedKey')) }, 400: error, 401: error } },
+      },
+      '/admin/keys/{id}': {
+        get: { summary: 'One key', parameters: [idParam], responses: { 200: { description: 'The key', ...json(ref('KeyView')) }, 404: error } },
+        patch: {
+          summary: 'Set or clear the expiry',
+          parameters: [idParam],
+          requestBody: json({ type: 'object', required: ['expiresAt'], properties: { expiresAt: { type: ['string', 'null'], format: 'date-time' } } }),
+          responses: { 200: { description: 'The key', ...json(ref('KeyView')) }, 404: error },
+        },
+      },
+      '/admin/keys/{id}/rotate': {
+        post: { summary: 'Replace a key by a new one with the same rules; the old one is revoked at once', parameters: [idParam], responses: { 201: { description: 'The new key', ...json(ref('CreatedKey')) }, 404: error } },
+      },
+      '/admin/keys/{id}/revoke': {
+        post: { summary: 'Revoke a key on every replica', parameters: [idParam], responses: { 200: { description: 'The key', ...json(ref('KeyView')) }, 404: error } },
+      },
+    },
+  };
+  return cached;
+}

@@ -1,0 +1,30 @@
+// /admin/*: teams and virtual keys (create, list, rotate, revoke, expire), and the OpenAPI document.
+import { Hono } from 'hono';
+import { z } from 'zod';
+import { readBody } from '../http/body.js';
+import type { AppEnv } from '../http/context.js';
+import { adminAuth } from './auth.js';
+import { CreateKeySchema, TeamSchema } from './keys-service.js';
+import { openApiDocument } from './openapi.js';
+
+const ExpirySchema = z.object({ expiresAt: z.coerce.date().nullable() }).strict();
+
+export function adminRoutes(): Hono<AppEnv> {
+  const app = new Hono<AppEnv>();
+  app.get('/openapi.json', (c) => c.json(openApiDocument()));
+  app.use('*', adminAuth());
+
+  app.get('/teams', async (c) => c.json({ data: await c.var.deps.admin.listTeams() }));
+  app.put('/teams/:id', async (c) => c.json(await c.var.deps.admin.upsertTeam(c.req.param('id'), await readBody(c, TeamSchema))));
+
+  app.get('/keys', async (c) => c.json({ data: await c.var.deps.admin.listKeys(c.req.query('team')) }));
+  app.post('/keys', async (c) => c.json(await c.var.deps.admin.createKey(await readBody(c, CreateKeySchema)), 201));
+  app.get('/keys/:id', async (c) => c.json(await c.var.deps.admin.getKey(c.req.param('id'))));
+  app.post('/keys/:id/rotate', async (c) => c.json(await c.var.deps.admin.rotateKey(c.req.param('id')), 201));
+  app.post('/keys/:id/revoke', async (c) => c.json(await c.var.deps.admin.revokeKey(c.req.param('id'))));
+  app.patch('/keys/:id', async (c) => {
+    const { expiresAt } = await readBody(c, ExpirySchema);
+    return c.json(await c.var.deps.admin.setExpiry(c.req.param('id'), expiresAt));
+  });
+  return app;
+}

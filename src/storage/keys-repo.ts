@@ -1,0 +1,73 @@
+// Queries over teams and virtual keys.
+import { and, desc, eq, isNull } from 'drizzle-orm';
+import type { Db } from './db.js';
+import { teams, virtualKeys, type TeamRow, type VirtualKeyRow } from './schema.js';
+
+export type NewTeam = typeof teams.$inferInsert;
+export type NewKey = typeof virtualKeys.$inferInsert;
+
+export interface KeysRepo {
+  findKeyByHash(hash: string): Promise<{ key: VirtualKeyRow; team: TeamRow | null } | null>;
+  getKey(id: string): Promise<VirtualKeyRow | null>;
+  listKeys(filter: { teamId?: string }): Promise<VirtualKeyRow[]>;
+  insertKey(row: NewKey): Promise<VirtualKeyRow>;
+  /** Marks a key revoked; returns it, or null when it does not exist. */
+  revokeKey(id: string, at: Date, rotatedTo?: string): Promise<VirtualKeyRow | null>;
+  updateKeyExpiry(id: string, expiresAt: Date | null): Promise<VirtualKeyRow | null>;
+  getTeam(id: string): Promise<TeamRow | null>;
+  listTeams(): Promise<TeamRow[]>;
+  upsertTeam(row: NewTeam): Promise<TeamRow>;
+}
+
+export function keysRepo(db: Db): KeysRepo {
+  return {
+    async findKeyByHash(hash) {
+      const rows = await db
+        .select({ key: virtualKeys, team: teams })
+        .from(virtualKeys)
+        .leftJoin(teams, eq(virtualKeys.teamId, teams.id))
+        .where(eq(virtualKeys.keyHash, hash))
+        .limit(1);
+      return rows[0] ?? null;
+    },
+    async getKey(id) {
+      const [row] = await db.select().from(virtualKeys).where(eq(virtualKeys.id, id));
+      return row ?? null;
+    },
+    listKeys: (filter) =>
+      db
+        .select()
+        .from(virtualKeys)
+        .where(filter.teamId ? eq(virtualKeys.teamId, filter.teamId) : undefined)
+        .orderBy(desc(virtualKeys.createdAt)),
+    async insertKey(row) {
+      const [created] = await db.insert(virtualKeys).values(row).returning();
+      return created!;
+    },
+    async revokeKey(id, at, rotatedTo) {
+      const [row] = await db
+        .update(virtualKeys)
+        .set({ revokedAt: at, ...(rotatedTo ? { rotatedTo } : {}) })
+        .where(and(eq(virtualKeys.id, id), isNull(virtualKeys.revokedAt)))
+        .returning();
+      return row ?? (await this.getKey(id));
+    },
+    async updateKeyExpiry(id, expiresAt) {
+      const [row] = await db.update(virtualKeys).set({ expiresAt }).where(eq(virtualKeys.id, id)).returning();
+      return row ?? null;
+    },
+    async getTeam(id) {
+      const [row] = await db.select().from(teams).where(eq(teams.id, id));
+      return row ?? null;
+    },
+    listTeams: () => db.select().from(teams).orderBy(teams.id),
+    async upsertTeam(row) {
+      const [t] = await db
+        .insert(teams)
+        .values(row)
+        .onConflictDoUpdate({ target: teams.id, set: { name: row.name, policy: row.policy, metadata: row.metadata } })
+        .returning();
+      return t!;
+    },
+  };
+}
