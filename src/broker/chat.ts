@@ -1,6 +1,9 @@
 // runChat and runEmbeddings: route the model call (fallbacks, retries, hedging) and record one request-log row per call.
 import type { Deps } from '../deps.js';
 import { asGatewayError } from '../errors.js';
+import type { Principal } from '../policy/types.js';
+import { estimatePromptTokens } from '../providers/estimate.js';
+import { admitOrThrow, applyOutput, settle, transformStream, type Admitted } from './admission.js';
 import type { ChatRequest, EmbeddingsRequest } from '../openai/schemas.js';
 import type { ChatCompletion, ChatCompletionChunk, EmbeddingsResponse, Usage } from '../openai/types.js';
 import { execute, newTrace, type ExecOptions, type RouteTrace } from '../routing/executor.js';
@@ -13,6 +16,7 @@ export interface CallContext {
   requestId: string;
   sessionId: string;
   keyId: string | null;
+  principal: Principal;
   /** Aborted when the client goes away. */
   signal: AbortSignal;
   startedAt: number;
@@ -25,12 +29,15 @@ export interface CallContext {
 export interface ChatStreamResult {
   resolved: ResolvedModel;
   chunks: AsyncIterable<ChatCompletionChunk>;
+  /** Response headers from the policy (rate-limit state). */
+  headers: Record<string, string>;
 }
 
 /** A non-streamed answer and the target that produced it (for the x-gateway-* headers). */
 export interface Routed<T> {
   response: T;
   served: ResolvedModel;
+  headers: Record<string, string>;
 }
 
 type Row = Omit<RequestLogRow, 'status' | 'latencyMs'>;
@@ -68,7 +75,8 @@ interface Outcome {
   servedModel?: string;
 }
 
-function finish(deps: Deps, ctx: CallContext, row: Row, trace: RouteTrace, outcome: Outcome): void {
+/** Writes the request-log row and returns the call's cost in micro-dollars (null when unknown). */
+function finish(deps: Deps, ctx: CallContext, row: Row, trace: RouteTrace, outcome: Outcome): number | null {
   const t = trace.last;
   const u = outcome.usage;
   const cached = (u as Usage | undefined)?.prompt_tokens_details?.cached_tokens;
@@ -90,20 +98,32 @@ function finish(deps: Deps, ctx: CallContext, row: Row, trace: RouteTrace, outco
     attempts: trace.attempts,
     routeReason: trace.attempts > 0 ? trace.reason : null,
   });
+  return costMicros;
+}
+
+/** Settles the policy (budgets, token windows) with what the call really used. */
+function settleUsage(adm: Admitted | null, usage: Outcome['usage'], costMicros: number | null, ok: boolean): void {
+  if (!adm) return;
+  settle(adm, usage ? { ok, inputTokens: usage.prompt_tokens, outputTokens: usage.completion_tokens, costMicros } : { ok: false });
 }
 
 export async function runChatRouted(deps: Deps, ctx: CallContext, req: ChatRequest): Promise<Routed<ChatCompletion>> {
   const row = logRow(ctx, 'chat.completions', req.model, false);
   const trace = newTrace();
+  let adm: Admitted | null = null;
   try {
     const plan = deps.router.plan(req.model, input(ctx, req));
-    const run: ExecOptions<ChatCompletion>['run'] = (h) => h.target.provider.chat(req, { model: h.target.model, signal: h.signal, requestId: ctx.requestId });
+    adm = await admitOrThrow(deps, { door: 'chat', principal: ctx.principal, sessionId: ctx.sessionId, requestId: ctx.requestId, input: req, plan });
+    const upstreamReq = adm.pctx.input as ChatRequest;
+    const run: ExecOptions<ChatCompletion>['run'] = (h) => h.target.provider.chat(upstreamReq, { model: h.target.model, signal: h.signal, requestId: ctx.requestId });
     const { value } = await execute(plan, options(deps, ctx, run), trace);
-    finish(deps, ctx, row, trace, { status: 200, usage: value.usage, servedModel: value.model });
-    return { response: value, served: served(req.model, plan.alias, trace.last!) };
+    const cost = finish(deps, ctx, row, trace, { status: 200, usage: value.usage, servedModel: value.model });
+    settleUsage(adm, value.usage, cost, true);
+    return { response: applyOutput(adm.hooks, value), served: served(req.model, plan.alias, trace.last!), headers: adm.pctx.responseHeaders };
   } catch (err) {
     const e = asGatewayError(err);
     finish(deps, ctx, row, trace, { status: e.status, errorCode: e.code });
+    settleUsage(adm, undefined, null, false);
     throw e;
   }
 }
@@ -118,11 +138,14 @@ export async function runChatStream(deps: Deps, ctx: CallContext, req: ChatReque
   let opened: OpenedStream;
   let handle;
   let alias: string | null = null;
+  let adm: Admitted | null = null;
   try {
     const plan = deps.router.plan(req.model, input(ctx, req));
     alias = plan.alias;
+    adm = await admitOrThrow(deps, { door: 'chat', principal: ctx.principal, sessionId: ctx.sessionId, requestId: ctx.requestId, input: req, plan });
+    const upstreamReq = adm.pctx.input as ChatRequest;
     const o: ExecOptions<OpenedStream> = {
-      ...options(deps, ctx, (h) => openStream(req, h, ctx.requestId)),
+      ...options(deps, ctx, (h) => openStream(upstreamReq, h, ctx.requestId)),
       discard: discardStream,
       keepTimers: true,
     };
@@ -130,18 +153,22 @@ export async function runChatStream(deps: Deps, ctx: CallContext, req: ChatReque
   } catch (err) {
     const e = asGatewayError(err);
     finish(deps, ctx, row, trace, { status: e.status, errorCode: e.code });
+    settleUsage(adm, undefined, null, false);
     throw e;
   }
+  const admitted = adm;
   // Committed: from here on errors go to the client in-band, never to another target.
   const upstream = resumeStream(opened, handle);
   async function* metered(): AsyncGenerator<ChatCompletionChunk> {
     let usage: Usage | undefined;
     let servedModel: string | undefined;
     let errorCode: string | undefined;
+    let outputChars = 0;
     try {
       for await (const chunk of upstream) {
         if (chunk.usage) usage = chunk.usage;
         servedModel ??= chunk.model || undefined;
+        for (const c of chunk.choices) outputChars += (c.delta.content?.length ?? 0) + (c.delta.tool_calls?.reduce((n, t) => n + (t.function?.arguments?.length ?? 0), 0) ?? 0);
         yield chunk;
       }
     } catch (err) {
@@ -150,29 +177,34 @@ export async function runChatStream(deps: Deps, ctx: CallContext, req: ChatReque
     } finally {
       // Reached on completion, on an upstream error and when the client disconnects (return()).
       if (!errorCode && !usage) errorCode = ctx.signal.aborted ? 'client_closed' : undefined;
-      finish(deps, ctx, row, trace, { status: 200, errorCode, usage, servedModel });
+      // A stream cut short has no usage chunk: estimate what was used, so budgets still see the spend.
+      const used = usage ?? { prompt_tokens: estimatePromptTokens(req), completion_tokens: Math.ceil(outputChars / 4), total_tokens: 0 };
+      const cost = finish(deps, ctx, row, trace, { status: 200, errorCode, usage: used, servedModel });
+      settleUsage(admitted, used, cost, !errorCode);
     }
   }
-  return { resolved: served(req.model, alias, trace.last!), chunks: metered() };
+  return { resolved: served(req.model, alias, trace.last!), chunks: transformStream(admitted.hooks, metered()), headers: admitted.pctx.responseHeaders };
 }
 
 export async function runEmbeddingsRouted(deps: Deps, ctx: CallContext, req: EmbeddingsRequest): Promise<Routed<EmbeddingsResponse>> {
   const row = logRow(ctx, 'embeddings', req.model, false);
   const trace = newTrace();
+  let adm: Admitted | null = null;
   try {
     const plan = deps.router.plan(req.model, input(ctx));
+    adm = await admitOrThrow(deps, { door: 'embeddings', principal: ctx.principal, sessionId: ctx.sessionId, requestId: ctx.requestId, input: req, plan });
+    const upstreamReq = adm.pctx.input as EmbeddingsRequest;
     const run: ExecOptions<EmbeddingsResponse>['run'] = (h) =>
-      h.target.provider.embeddings(req, { model: h.target.model, signal: h.signal, requestId: ctx.requestId });
+      h.target.provider.embeddings(upstreamReq, { model: h.target.model, signal: h.signal, requestId: ctx.requestId });
     const { value } = await execute(plan, options(deps, ctx, run), trace);
-    finish(deps, ctx, row, trace, {
-      status: 200,
-      usage: { prompt_tokens: value.usage?.prompt_tokens ?? 0, completion_tokens: 0 },
-      servedModel: value.model,
-    });
-    return { response: value, served: served(req.model, plan.alias, trace.last!) };
+    const usage = { prompt_tokens: value.usage?.prompt_tokens ?? 0, completion_tokens: 0 };
+    const cost = finish(deps, ctx, row, trace, { status: 200, usage, servedModel: value.model });
+    settleUsage(adm, usage, cost, true);
+    return { response: value, served: served(req.model, plan.alias, trace.last!), headers: adm.pctx.responseHeaders };
   } catch (err) {
     const e = asGatewayError(err);
     finish(deps, ctx, row, trace, { status: e.status, errorCode: e.code });
+    settleUsage(adm, undefined, null, false);
     throw e;
   }
 }

@@ -4,6 +4,10 @@ import type { Deps } from '../deps.js';
 import type { RelayCaller } from '../mcp/relay.js';
 import { ErrorCode, isConnectionError, isTimeout, relayError, RpcError, type JsonObject } from '../mcp/rpc.js';
 import { UpstreamUnavailableError } from '../mcp/upstream.js';
+import { federatedName } from '../mcp/catalog.js';
+import type { Principal } from '../policy/types.js';
+import { admit, applyOutput, denialError, settle } from './admission.js';
+import { resultView } from './mcp-content.js';
 
 export type McpMethod = 'tools/call' | 'resources/read' | 'prompts/get';
 
@@ -24,6 +28,7 @@ export interface McpCallContext {
   sessionId: string;
   mcpSessionId: string;
   keyId: string | null;
+  principal: Principal;
   /** Aborted when the client cancels; cancels the upstream call. */
   signal: AbortSignal;
   caller: RelayCaller;
@@ -32,19 +37,32 @@ export interface McpCallContext {
   startedAt: number;
 }
 
-export type Decision = { allow: true } | { allow: false; reason: string };
-
 export type Outcome =
   | { kind: 'result'; result: JsonObject }
-  | { kind: 'denied'; reason: string }
+  | { kind: 'denied'; reason: string; status: number; code: string }
   | { kind: 'failed'; code: string; message: string };
 
-/** Policy before the call (authorize, rate limit, argument redaction). Allows everything until the policy engine lands. */
-async function before(_deps: Deps, _ctx: McpCallContext, _op: McpOperation): Promise<Decision> {
-  return { allow: true };
+const DOOR = { 'tools/call': 'tool', 'resources/read': 'resource', 'prompts/get': 'prompt' } as const;
+
+/** Policy before the call: the same engine as model calls (authorize, rate limit, budget, PII on arguments). */
+function before(deps: Deps, ctx: McpCallContext, op: McpOperation) {
+  const args = op.method === 'resources/read' ? null : ((op.params.arguments as JsonObject | undefined) ?? {});
+  return admit(deps, {
+    door: DOOR[op.method],
+    principal: ctx.principal,
+    sessionId: ctx.sessionId,
+    requestId: ctx.requestId,
+    input: args,
+    mcp: {
+      server: op.serverId,
+      ...(op.method === 'tools/call' ? { tool: federatedName(op.serverId, op.target) } : {}),
+      ...(op.method === 'resources/read' ? { uri: op.target } : {}),
+      ...(op.method === 'prompts/get' ? { prompt: op.target } : {}),
+    },
+  });
 }
 
-/** After the call (result redaction, audit): one request-log row per operation, off the response path. */
+/** After the call (audit): one request-log row per operation, off the response path. */
 function after(deps: Deps, ctx: McpCallContext, op: McpOperation, outcome: Outcome): void {
   const isError = outcome.kind === 'result' && outcome.result.isError === true;
   deps.requestLog.write({
@@ -57,8 +75,8 @@ function after(deps: Deps, ctx: McpCallContext, op: McpOperation, outcome: Outco
     modelServed: op.target,
     provider: op.serverId,
     stream: false,
-    status: outcome.kind === 'result' ? 200 : outcome.kind === 'denied' ? 403 : 502,
-    errorCode: outcome.kind === 'failed' ? outcome.code : outcome.kind === 'denied' ? 'denied' : isError ? 'tool_error' : null,
+    status: outcome.kind === 'result' ? 200 : outcome.kind === 'denied' ? outcome.status : 502,
+    errorCode: outcome.kind === 'failed' ? outcome.code : outcome.kind === 'denied' ? outcome.code : isError ? 'tool_error' : null,
     inputTokens: null,
     outputTokens: null,
     latencyMs: Math.round(performance.now() - ctx.startedAt),
@@ -79,21 +97,29 @@ function failure(op: McpOperation, err: unknown): { code: string; message: strin
 }
 
 export async function runMcpOperation(deps: Deps, ctx: McpCallContext, op: McpOperation): Promise<JsonObject> {
-  const decision = await before(deps, ctx, op);
-  if (!decision.allow) {
-    after(deps, ctx, op, { kind: 'denied', reason: decision.reason });
-    if (op.method === 'tools/call') return toolError(`Denied by gateway policy: ${decision.reason}`);
-    throw new RpcError(ErrorCode.InvalidRequest, `Denied by gateway policy: ${decision.reason}`);
+  const { pctx, admission } = await before(deps, ctx, op);
+  if (!admission.ok) {
+    const d = admission.denial;
+    const e = denialError(d);
+    after(deps, ctx, op, { kind: 'denied', reason: d.message, status: e.status, code: d.code });
+    // Tool denials are results the agent's model can read; other methods have no such channel.
+    if (op.method === 'tools/call') return toolError(`Denied by gateway policy (${d.rule}): ${d.message}`);
+    throw new RpcError(ErrorCode.InvalidRequest, `Denied by gateway policy (${d.rule}): ${d.message}`, { code: d.code, rule: d.rule });
   }
+  const params = pctx.input === null ? op.params : { ...op.params, arguments: pctx.input as JsonObject };
   try {
-    const result = await deps.hub.request(
+    const raw = await deps.hub.request(
       op.serverId,
-      { method: op.method, params: op.params },
+      { method: op.method, params },
       { signal: ctx.signal, caller: ctx.caller, ...(ctx.onProgress ? { onprogress: ctx.onProgress } : {}) },
     );
+    settle(admission, { ok: raw.isError !== true });
+    const view = resultView(op.method, raw);
+    const result = admission.hooks.some((h) => h.output) ? view.apply(applyOutput(admission.hooks, view.view)) : raw;
     after(deps, ctx, op, { kind: 'result', result });
     return result;
   } catch (err) {
+    settle(admission, { ok: false });
     if (ctx.signal.aborted) throw err;
     const f = failure(op, err);
     if (f) {

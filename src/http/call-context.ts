@@ -8,10 +8,10 @@ export function callContext(c: Context<AppEnv>): CallContext {
     requestId: c.var.requestId,
     sessionId: c.var.sessionId,
     keyId: c.var.principal.keyId,
+    principal: c.var.principal,
     signal: c.req.raw.signal,
     startedAt: c.var.startedAt,
     routeTag: c.req.header('x-route-tag') ?? null,
-    // The policy engine's principal carries `teamId`; a principal without one matches no team rule.
-    team: (c.var.principal as { teamId?: string | null }).teamId ?? null,
+    team: c.var.principal.teamId,
   };
 }

@@ -21,6 +21,8 @@ const upstreamBase = {
   timeouts: McpTimeoutsSchema.default(McpTimeoutsSchema.parse({})),
   /** Connect at start (true) or on first use (false). */
   eager: z.boolean().default(true),
+  /** USD charged to budgets for each tools/call on this server (paid APIs behind a tool). */
+  costPerCallUsd: z.number().min(0).default(0),
 };
 
 const StdioServerSchema = z

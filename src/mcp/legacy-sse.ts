@@ -3,6 +3,7 @@ import { randomUUID } from 'node:crypto';
 import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
 import type { JSONRPCMessage } from '@modelcontextprotocol/sdk/types.js';
 import type { Deps } from '../deps.js';
+import type { Principal } from '../policy/types.js';
 import { createView } from './catalog.js';
 import { createInboundServer, type SessionInfo } from './server.js';
 import { rpcError } from './sessions.js';
@@ -50,8 +51,8 @@ interface LegacySession {
 }
 
 export interface LegacySse {
-  open(route: string, keyId: string | null): Promise<Response>;
-  post(sessionId: string | undefined, keyId: string | null, body: unknown, headers: Headers): Promise<Response>;
+  open(route: string, principal: Principal): Promise<Response>;
+  post(sessionId: string | undefined, principal: Principal, body: unknown, headers: Headers): Promise<Response>;
   close(): Promise<void>;
 }
 
@@ -76,11 +77,11 @@ export function createLegacySse(deps: Deps): LegacySse {
   });
 
   return {
-    async open(route, keyId) {
+    async open(route, principal) {
       const view = createView(deps.config, route);
       if (!view) return rpcError(404, -32001, `No MCP server or virtual server "${route}".`);
       const id = randomUUID().replaceAll('-', '');
-      const info: SessionInfo = { id, keyId, view, subscriptions: new Set() };
+      const info: SessionInfo = { id, principal, view, subscriptions: new Set() };
       const transport = new SseStreamTransport(id, `/messages?sessionId=${id}`);
       const server = createInboundServer(deps, info);
       sessions.set(id, { info, transport });
@@ -94,10 +95,11 @@ export function createLegacySse(deps: Deps): LegacySse {
       await server.connect(transport);
       return new Response(transport.stream, { headers: { 'content-type': 'text/event-stream', 'cache-control': 'no-cache, no-transform', connection: 'keep-alive' } });
     },
-    async post(sessionId, keyId, body, headers) {
+    async post(sessionId, principal, body, headers) {
       if (!sessionId) return rpcError(400, -32000, 'Bad Request: sessionId query parameter is required');
       const s = sessions.get(sessionId);
-      if (!s || s.info.keyId !== keyId) return rpcError(404, -32001, 'Session not found');
+      if (!s || s.info.principal.keyId !== principal.keyId) return rpcError(404, -32001, 'Session not found');
+      s.info.principal = principal;
       const requestInfo = { headers: Object.fromEntries(headers.entries()) };
       for (const m of Array.isArray(body) ? body : [body]) s.transport.onmessage?.(m as JSONRPCMessage, { requestInfo });
       return new Response('Accepted', { status: 202 });

@@ -1,6 +1,8 @@
 // Listing and name resolution for a view: merges upstream lists, renames, and reports servers left out.
 import type { Deps } from '../deps.js';
-import { serverOfName, type NamedKind, type View } from './catalog.js';
+import { principalAllowsMcp } from '../policy/steps/authorize.js';
+import type { Principal } from '../policy/types.js';
+import { federatedName, serverOfName, type NamedKind, type View } from './catalog.js';
 import type { ListKind } from './hub.js';
 import type { JsonObject } from './rpc.js';
 
@@ -14,7 +16,8 @@ const FIELD: Record<ListKind, 'name' | 'uri' | 'uriTemplate'> = {
   resourceTemplates: 'uriTemplate',
 };
 
-export async function listView(deps: Deps, view: View, kind: ListKind): Promise<JsonObject> {
+/** Lists what the view offers and the principal may use: tools by their federated name, the rest by server. */
+export async function listView(deps: Deps, view: View, kind: ListKind, principal: Principal): Promise<JsonObject> {
   const settled = await Promise.allSettled(view.servers.map((sid) => deps.hub.list(sid, kind)));
   const items: JsonObject[] = [];
   const missing: { server: string; reason: string }[] = [];
@@ -24,9 +27,12 @@ export async function listView(deps: Deps, view: View, kind: ListKind): Promise<
       missing.push({ server: sid, reason: (s.reason as Error)?.message ?? 'unavailable' });
       return;
     }
+    const checked = principal.key !== null;
+    if (checked && kind !== 'tools' && !principalAllowsMcp(principal, sid)) return;
     for (const item of s.value) {
       const field = FIELD[kind];
       const original = String(item[field] ?? '');
+      if (checked && kind === 'tools' && !principalAllowsMcp(principal, sid, federatedName(sid, original))) continue;
       const exposed =
         field === 'name' ? view.exposeName(kind as NamedKind, sid, original) : view.exposeUri(sid, original, field === 'uriTemplate');
       if (exposed !== null) items.push(exposed === original ? item : { ...item, [field]: exposed });

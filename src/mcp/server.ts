@@ -20,6 +20,7 @@ import {
 } from '@modelcontextprotocol/sdk/types.js';
 import { runMcpOperation, type McpCallContext, type McpMethod } from '../broker/tools.js';
 import type { Deps } from '../deps.js';
+import type { Principal } from '../policy/types.js';
 import type { View } from './catalog.js';
 import { listView, resolveName } from './listing.js';
 import type { RelayCaller } from './relay.js';
@@ -30,7 +31,8 @@ type Extra = RequestHandlerExtra<Request, Notification>;
 /** What the server needs to know about its session; owned by the session registry. */
 export interface SessionInfo {
   id: string;
-  keyId: string | null;
+  /** The caller of the latest request on this session (same key every time; its rules may have changed). */
+  principal: Principal;
   view: View;
   logLevel?: LoggingLevel;
   /** `<serverId>\0<upstream uri>` of each resource subscription. */
@@ -77,7 +79,8 @@ export function createInboundServer(deps: Deps, session: SessionInfo): Server {
       requestId: String(headers['x-request-id'] ?? extra.requestId),
       sessionId: typeof agentSession === 'string' ? agentSession : session.id,
       mcpSessionId: session.id,
-      keyId: session.keyId,
+      keyId: session.principal.keyId,
+      principal: session.principal,
       signal: extra.signal,
       caller: caller(extra),
       startedAt: performance.now(),
@@ -107,10 +110,10 @@ export function createInboundServer(deps: Deps, session: SessionInfo): Server {
   }
 
   // Raw handlers: results are relayed as the upstream sent them, without the SDK re-validating them.
-  rawRequestHandler(server, ListToolsRequestSchema, () => listView(deps, view, 'tools'));
-  rawRequestHandler(server, ListPromptsRequestSchema, () => listView(deps, view, 'prompts'));
-  rawRequestHandler(server, ListResourcesRequestSchema, () => listView(deps, view, 'resources'));
-  rawRequestHandler(server, ListResourceTemplatesRequestSchema, () => listView(deps, view, 'resourceTemplates'));
+  rawRequestHandler(server, ListToolsRequestSchema, () => listView(deps, view, 'tools', session.principal));
+  rawRequestHandler(server, ListPromptsRequestSchema, () => listView(deps, view, 'prompts', session.principal));
+  rawRequestHandler(server, ListResourcesRequestSchema, () => listView(deps, view, 'resources', session.principal));
+  rawRequestHandler(server, ListResourceTemplatesRequestSchema, () => listView(deps, view, 'resourceTemplates', session.principal));
   rawRequestHandler(server, CallToolRequestSchema, (req, extra) => operate('tools/call', req, extra));
   rawRequestHandler(server, GetPromptRequestSchema, (req, extra) => operate('prompts/get', req, extra));
   rawRequestHandler(server, ReadResourceRequestSchema, (req, extra) => operate('resources/read', req, extra));

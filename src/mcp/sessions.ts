@@ -3,6 +3,7 @@ import { randomUUID } from 'node:crypto';
 import type { Server } from '@modelcontextprotocol/sdk/server/index.js';
 import { WebStandardStreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/webStandardStreamableHttp.js';
 import type { Deps } from '../deps.js';
+import type { Principal } from '../policy/types.js';
 import { createView } from './catalog.js';
 import type { Hub } from './hub.js';
 import { createLegacySse, type LegacySse } from './legacy-sse.js';
@@ -19,7 +20,7 @@ interface Runtime extends SessionInfo {
 export interface McpRequest {
   raw: Request;
   route: string;
-  keyId: string | null;
+  principal: Principal;
   /** The parsed POST body, when there is one. */
   body?: unknown;
 }
@@ -45,10 +46,10 @@ function isInitialize(body: unknown): body is { params?: Partial<SessionRecord> 
 export function createMcpSessions(deps: Deps, hub: Hub, store: SessionStore): McpSessions {
   const local = new Map<string, Runtime>();
 
-  function build(id: string, route: string, keyId: string | null): Runtime | null {
+  function build(id: string, route: string, principal: Principal): Runtime | null {
     const view = createView(deps.config, route);
     if (!view) return null;
-    const info: SessionInfo = { id, keyId, view, subscriptions: new Set() };
+    const info: SessionInfo = { id, principal, view, subscriptions: new Set() };
     const server = createInboundServer(deps, info);
     const transport = new WebStandardStreamableHTTPServerTransport({
       sessionIdGenerator: () => id,
@@ -76,8 +77,8 @@ export function createMcpSessions(deps: Deps, hub: Hub, store: SessionStore): Mc
   }
 
   /** Rebuilds a session another replica (or an earlier process) created, by replaying its initialize. */
-  async function rehydrate(rec: SessionRecord): Promise<Runtime | null> {
-    const rt = build(rec.id, rec.route, rec.keyId);
+  async function rehydrate(rec: SessionRecord, principal: Principal): Promise<Runtime | null> {
+    const rt = build(rec.id, rec.route, principal);
     if (!rt) return null;
     await rt.server.connect(rt.transport);
     const url = 'http://gateway.internal/mcp';
@@ -93,7 +94,7 @@ export function createMcpSessions(deps: Deps, hub: Hub, store: SessionStore): Mc
 
   async function initialize(req: McpRequest, params: Partial<SessionRecord>): Promise<Response> {
     const id = randomUUID().replaceAll('-', '');
-    const rt = build(id, req.route, req.keyId);
+    const rt = build(id, req.route, req.principal);
     if (!rt) return rpcError(404, -32001, `No MCP server or virtual server "${req.route}".`);
     await rt.server.connect(rt.transport);
     local.set(id, rt);
@@ -101,7 +102,7 @@ export function createMcpSessions(deps: Deps, hub: Hub, store: SessionStore): Mc
     if (res.ok) {
       await store.put({
         id,
-        keyId: req.keyId,
+        keyId: req.principal.keyId,
         route: req.route,
         protocolVersion: String(params.protocolVersion ?? ''),
         clientInfo: (params.clientInfo ?? {}) as Record<string, unknown>,
@@ -149,13 +150,14 @@ export function createMcpSessions(deps: Deps, hub: Hub, store: SessionStore): Mc
       // The store is the truth: a session ended on another replica is gone here too.
       const rec = await store.get(id);
       let rt = local.get(id);
-      if (!rec || rec.keyId !== req.keyId || rec.route !== req.route) {
+      if (!rec || rec.keyId !== req.principal.keyId || rec.route !== req.route) {
         if (rt && !rec) await release(rt);
         return rpcError(404, -32001, 'Session not found');
       }
-      rt ??= (await rehydrate(rec)) ?? undefined;
+      rt ??= (await rehydrate(rec, req.principal)) ?? undefined;
       if (!rt) return rpcError(404, -32001, 'Session not found');
       rt.lastSeen = Date.now();
+      rt.principal = req.principal;
       return rt.transport.handleRequest(req.raw, req.body === undefined ? undefined : { parsedBody: req.body });
     },
     legacy,

@@ -8,14 +8,16 @@ export interface PolicyContext {
   principal: Principal;
   sessionId: string;
   requestId: string;
-  /** The model as requested, and every `<provider>/<model>` it may be served by. */
-  model?: { requested: string; targets: string[] };
+  /** The model as requested, every `<provider>/<model>` it may be served by, and how many may run at once (hedging). */
+  model?: { requested: string; targets: string[]; maxParallel: number };
   /** MCP: the upstream server and the federated tool name. */
   mcp?: { server: string; tool?: string; uri?: string; prompt?: string };
   /** The call's input (chat request, embeddings request, tool arguments …); steps may replace it. */
   input: unknown;
   /** Every step's decision, in order, for the session trace. */
   decisions: Decision[];
+  /** Headers the edge adds to the response (rate-limit state). */
+  responseHeaders: Record<string, string>;
 }
 
 /** How the call ended, for settling reservations and adjusting counters. */
@@ -24,8 +26,8 @@ export interface CallOutcome {
   inputTokens?: number;
   outputTokens?: number;
   cachedTokens?: number;
-  /** The model that served it, as `<provider>/<model>`, for pricing. */
-  servedBy?: string;
+  /** What the call cost in micro-dollars (null when the price is unknown). */
+  costMicros?: number | null;
 }
 
 export interface StepHooks {
@@ -38,10 +40,12 @@ export interface StepHooks {
 }
 
 export interface StreamTransform {
-  /** Returns the text to emit now for a delta of choice `index` (may hold some back). */
-  push(index: number, delta: string): string;
-  /** Returns what was held back for a choice at its end. */
-  flush(index: number): string;
+  /** Returns the text to emit now for a delta on a channel (one choice's content, one tool call's arguments); may hold some back. */
+  push(channel: string, delta: string): string;
+  /** Returns what was held back on a channel at its end. */
+  flush(channel: string): string;
+  /** The stream is over: record what was found. */
+  end(): void;
 }
 
 export interface PolicyStep {

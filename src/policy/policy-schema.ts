@@ -10,7 +10,16 @@ export const AccessPolicySchema = z
     tools: z.array(pattern).default(['*']),
     mcpServers: z.array(pattern).default(['*']),
     budgets: z
-      .array(z.object({ period: z.enum(['daily', 'monthly', 'total']), usd: z.number().positive() }).strict())
+      .array(
+        z
+          .object({
+            period: z.enum(['daily', 'monthly', 'total']),
+            usd: z.number().positive(),
+            /** `session`: the limit applies to each agent session (x-session-id) separately. */
+            per: z.enum(['key', 'session']).default('key'),
+          })
+          .strict(),
+      )
       .default([]),
     rateLimits: z
       .object({

@@ -12,7 +12,7 @@ export interface AccessPolicy {
   tools: string[];
   /** MCP server ids whose resources and prompts may be used (`*` for all). */
   mcpServers: string[];
-  budgets: Array<{ period: BudgetPeriod; usd: number }>;
+  budgets: Array<{ period: BudgetPeriod; usd: number; per: 'key' | 'session' }>;
   rateLimits: { requestsPerMinute?: number; tokensPerMinute?: number; toolCallsPerMinute?: number };
   pii: PiiMode | null;
 }

@@ -4,6 +4,7 @@ import { basename, dirname, resolve } from 'node:path';
 import { loadConfigFrom } from '../config.js';
 import type { Deps } from '../deps.js';
 import { createKeyStore } from '../policy/key-store.js';
+import { createPolicy } from '../policy/policy.js';
 import { createPriceBook } from '../policy/prices.js';
 import { createProviderRegistry } from '../providers/registry.js';
 import { createRouter } from './router.js';
@@ -39,9 +40,10 @@ export function createConfigReloader(deps: Deps, opts: ReloaderOptions = {}): Co
       const prices = createPriceBook(next);
       const keys = createKeyStore({ config: next, repo: deps.repo, redis: deps.redis });
       const router = createRouter(next, providers, prices, deps.router.health);
+      const policy = createPolicy(next, deps.policyStores, prices, deps.log);
       // One synchronous block: a request sees either the old set or the new one, never a mix.
       deps.router.health.setConfig(next.routing);
-      Object.assign(deps, { config: next, providers, prices, keys, router, resolver: router });
+      Object.assign(deps, { config: next, providers, prices, keys, router, resolver: router, policy });
     } catch (err) {
       const error = err instanceof Error ? err.message : String(err);
       deps.log.error({ config: path, error }, 'config reload rejected; the previous config keeps serving');

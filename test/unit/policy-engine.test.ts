@@ -17,6 +17,7 @@ function ctx(principal: Partial<Principal>, part: Partial<PolicyContext>): Polic
     requestId: 'r',
     input: null,
     decisions: [],
+    responseHeaders: {},
     ...part,
   };
 }
@@ -42,17 +43,17 @@ describe('authorize step', () => {
   const team = toAccessPolicy({ models: ['openai/gpt-4o-mini', 'fast'], tools: ['*'] });
 
   it.each([
-    ['a model the key allows', { model: { requested: 'openai/gpt-4o', targets: ['openai/gpt-4o'] } }, { key }, true],
-    ['a model outside the key', { model: { requested: 'anthropic/c', targets: ['anthropic/c'] } }, { key }, false],
-    ['an alias allowed by name', { model: { requested: 'fast', targets: ['anthropic/c'] } }, { key }, true],
-    ['an alias whose every target is allowed', { model: { requested: 'x', targets: ['openai/a', 'openai/b'] } }, { key }, true],
-    ['an alias with one forbidden target', { model: { requested: 'x', targets: ['openai/a', 'anthropic/b'] } }, { key }, false],
-    ['a model the key allows but the team does not', { model: { requested: 'openai/gpt-4o', targets: ['openai/gpt-4o'] } }, { key, team, teamId: 't' }, false],
+    ['a model the key allows', { model: { requested: 'openai/gpt-4o', targets: ['openai/gpt-4o'], maxParallel: 1 } }, { key }, true],
+    ['a model outside the key', { model: { requested: 'anthropic/c', targets: ['anthropic/c'], maxParallel: 1 } }, { key }, false],
+    ['an alias allowed by name', { model: { requested: 'fast', targets: ['anthropic/c'], maxParallel: 1 } }, { key }, true],
+    ['an alias whose every target is allowed', { model: { requested: 'x', targets: ['openai/a', 'openai/b'], maxParallel: 1 } }, { key }, true],
+    ['an alias with one forbidden target', { model: { requested: 'x', targets: ['openai/a', 'anthropic/b'], maxParallel: 1 } }, { key }, false],
+    ['a model the key allows but the team does not', { model: { requested: 'openai/gpt-4o', targets: ['openai/gpt-4o'], maxParallel: 1 } }, { key, team, teamId: 't' }, false],
     ['a tool the key allows', { door: 'tool' as const, mcp: { server: 'github', tool: 'github__search' } }, { key }, true],
     ['a tool outside the key', { door: 'tool' as const, mcp: { server: 'fs', tool: 'fs__write' } }, { key }, false],
     ['a resource on an allowed server', { door: 'resource' as const, mcp: { server: 'github', uri: 'repo://x' } }, { key }, true],
     ['a resource on another server', { door: 'resource' as const, mcp: { server: 'fs', uri: 'file:///etc/passwd' } }, { key }, false],
-    ['anything for the open gateway', { model: { requested: 'z/z', targets: ['z/z'] } }, { keyId: null }, true],
+    ['anything for the open gateway', { model: { requested: 'z/z', targets: ['z/z'], maxParallel: 1 } }, { keyId: null }, true],
   ])('%s', async (_name, part, principal, allowed) => {
     const c = ctx(principal, part);
     const r = await engine.admit(c);

@@ -14,15 +14,17 @@ export function chatRoutes(): Hono<AppEnv> {
     const ctx = callContext(c);
     const deps = c.var.deps;
     if (!req.stream) {
-      const { response, served } = await runChatRouted(deps, ctx, req);
+      const { response, served, headers } = await runChatRouted(deps, ctx, req);
+      for (const [k, v] of Object.entries(headers)) c.header(k, v);
       c.header('x-gateway-provider', served.provider.id);
       c.header('x-gateway-model', served.model);
       return c.json(response);
     }
-    const { resolved, chunks } = await runChatStream(deps, ctx, req);
+    const { resolved, chunks, headers } = await runChatStream(deps, ctx, req);
     return sseResponse(chunks, {
       includeUsage: req.stream_options?.include_usage === true,
       headers: {
+        ...headers,
         'x-request-id': ctx.requestId,
         'x-session-id': ctx.sessionId,
         'x-gateway-provider': resolved.provider.id,

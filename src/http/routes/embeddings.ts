@@ -10,7 +10,8 @@ export function embeddingsRoutes(): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
   app.post('/embeddings', async (c) => {
     const req = await readBody(c, EmbeddingsRequestSchema);
-    const { response, served } = await runEmbeddingsRouted(c.var.deps, callContext(c), req);
+    const { response, served, headers } = await runEmbeddingsRouted(c.var.deps, callContext(c), req);
+    for (const [k, v] of Object.entries(headers)) c.header(k, v);
     c.header('x-gateway-provider', served.provider.id);
     c.header('x-gateway-model', served.model);
     return c.json(response);

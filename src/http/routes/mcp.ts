@@ -53,7 +53,7 @@ async function handle(c: Context<AppEnv>): Promise<Response> {
       return rpcError(400, -32700, 'Parse error: Invalid JSON');
     }
   }
-  const res = await deps.mcpSessions.handle({ raw: c.req.raw, route: c.req.param('id') ?? '', keyId: c.var.principal.keyId, body });
+  const res = await deps.mcpSessions.handle({ raw: c.req.raw, route: c.req.param('id') ?? '', principal: c.var.principal, body });
   const end = c.var.deferEnd();
   // The standalone GET stream lives as long as the session: it must not hold up a graceful shutdown.
   if (c.req.method === 'GET') {
@@ -73,7 +73,7 @@ export function mcpRoutes(): Hono<AppEnv> {
   for (const p of PATHS) app.on(['GET', 'POST', 'DELETE'], p, handle);
   const openSse = (c: Context<AppEnv>) => {
     c.var.deferEnd()(); // a legacy stream lives as long as its session
-    return c.var.deps.mcpSessions.legacy.open(c.req.param('id') ?? '', c.var.principal.keyId);
+    return c.var.deps.mcpSessions.legacy.open(c.req.param('id') ?? '', c.var.principal);
   };
   app.get('/sse', openSse);
   app.get('/sse/:id', openSse);
@@ -84,7 +84,7 @@ export function mcpRoutes(): Hono<AppEnv> {
     } catch {
       return rpcError(400, -32700, 'Parse error: Invalid JSON');
     }
-    return c.var.deps.mcpSessions.legacy.post(c.req.query('sessionId'), c.var.principal.keyId, body, c.req.raw.headers);
+    return c.var.deps.mcpSessions.legacy.post(c.req.query('sessionId'), c.var.principal, body, c.req.raw.headers);
   });
   app.onError((err, c) => {
     const e = asGatewayError(err);

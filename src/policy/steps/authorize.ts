@@ -68,3 +68,13 @@ export function authorizeStep(): PolicyStep {
     },
   };
 }
+
+/** Whether every policy binding the principal allows the model (for listings such as /v1/models). */
+export function principalAllowsModel(principal: PolicyContext['principal'], requested: string, targets: readonly string[]): boolean {
+  return policiesOf({ principal }).every((p) => modelAllowed(p, requested, targets));
+}
+
+/** Whether every policy binding the principal allows the tool, or the server for resources and prompts. */
+export function principalAllowsMcp(principal: PolicyContext['principal'], server: string, tool?: string): boolean {
+  return policiesOf({ principal }).every((p) => (tool !== undefined ? toolAllowed(p, tool) : serverAllowed(p, server)));
+}

@@ -1,0 +1,114 @@
+// Runs the policy engine for one call and applies its hooks: denials become GatewayErrors, outputs and streams get rewritten.
+import type { Deps } from '../deps.js';
+import { GatewayError } from '../errors.js';
+import type { ChatCompletionChunk, ChunkChoice } from '../openai/types.js';
+import type { Admission, CallOutcome, PolicyContext, StepHooks, StreamTransform } from '../policy/engine.js';
+import type { Denial, Door, Principal } from '../policy/types.js';
+import type { RoutePlan } from '../routing/router.js';
+
+export type Admitted = Extract<Admission, { ok: true }> & { pctx: PolicyContext };
+
+export function denialError(d: Denial): GatewayError {
+  return new GatewayError(d.code, d.message, { headers: d.headers });
+}
+
+export interface AdmitInput {
+  door: Door;
+  principal: Principal;
+  sessionId: string;
+  requestId: string;
+  input: unknown;
+  plan?: RoutePlan;
+  mcp?: PolicyContext['mcp'];
+}
+
+/** Builds the policy context and admits the call; a denial comes back as a value for the edge to render. */
+export async function admit(deps: Deps, a: AdmitInput): Promise<{ pctx: PolicyContext; admission: Admission }> {
+  const pctx: PolicyContext = {
+    door: a.door,
+    principal: a.principal,
+    sessionId: a.sessionId,
+    requestId: a.requestId,
+    input: a.input,
+    decisions: [],
+    responseHeaders: {},
+    ...(a.plan
+      ? { model: { requested: a.plan.requested, targets: a.plan.candidates.map((t) => t.key), maxParallel: a.plan.hedge ? a.plan.hedge.maxParallel : 1 } }
+      : {}),
+    ...(a.mcp ? { mcp: a.mcp } : {}),
+  };
+  return { pctx, admission: await deps.policy.admit(pctx) };
+}
+
+/** Admits a model call or throws the denial as a GatewayError (rendered as an OpenAI error). */
+export async function admitOrThrow(deps: Deps, a: AdmitInput): Promise<Admitted> {
+  const { pctx, admission } = await admit(deps, a);
+  if (!admission.ok) throw denialError(admission.denial);
+  return { ...admission, pctx };
+}
+
+/** Rewrites a non-streamed output through every step's output hook, in step order. */
+export function applyOutput<T>(hooks: StepHooks[], value: T): T {
+  let v: unknown = value;
+  for (const h of hooks) if (h.output) v = h.output(v);
+  return v as T;
+}
+
+/** Settles the policy hooks off the response path; failures are logged by the engine. */
+export function settle(a: { after(o: CallOutcome): Promise<void> }, outcome: CallOutcome): void {
+  void a.after(outcome);
+}
+
+function pushChoice(t: StreamTransform, c: ChunkChoice): void {
+  const d = c.delta;
+  if (typeof d.content === 'string' && d.content) d.content = t.push(`c${c.index}`, d.content);
+  for (const tc of d.tool_calls ?? []) {
+    if (tc.function?.arguments) tc.function.arguments = t.push(`t${c.index}.${tc.index}`, tc.function.arguments);
+  }
+}
+
+/** Text a channel held back, as a delta chunk to send before the choice's finish_reason. */
+function flushChoice(t: StreamTransform, base: ChatCompletionChunk, c: ChunkChoice, toolIndexes: Set<number>): ChatCompletionChunk | null {
+  const content = t.flush(`c${c.index}`);
+  const tools = [...toolIndexes].map((i) => ({ index: i, function: { arguments: t.flush(`t${c.index}.${i}`) } })).filter((x) => x.function.arguments);
+  if (!content && !tools.length) return null;
+  const delta: ChunkChoice['delta'] = {};
+  if (content) delta.content = content;
+  if (tools.length) delta.tool_calls = tools;
+  return { ...base, choices: [{ index: c.index, delta, finish_reason: null }], usage: undefined };
+}
+
+/** Applies the steps' stream transforms (PII) to content and tool-argument deltas, flushing each choice before it finishes. */
+export async function* transformStream(hooks: StepHooks[], chunks: AsyncIterable<ChatCompletionChunk>): AsyncGenerator<ChatCompletionChunk> {
+  const transforms = hooks.flatMap((h) => (h.stream ? [h.stream()] : []));
+  if (!transforms.length) return yield* chunks;
+  const tools = new Map<number, Set<number>>();
+  try {
+    for await (const chunk of chunks) {
+      const finishing = chunk.choices.filter((c) => c.finish_reason);
+      for (const c of chunk.choices) {
+        for (const tc of c.delta.tool_calls ?? []) {
+          if (!tools.has(c.index)) tools.set(c.index, new Set());
+          tools.get(c.index)!.add(tc.index);
+        }
+        for (const t of transforms) pushChoice(t, c);
+      }
+      if (!finishing.length) {
+        yield chunk;
+        continue;
+      }
+      // Order for a finishing choice: its released text, then what the transforms held back, then finish_reason.
+      const hasText = chunk.choices.some((c) => c.delta.content || c.delta.tool_calls?.some((t) => t.function?.arguments || t.id));
+      if (hasText) yield { ...chunk, choices: chunk.choices.map((c) => ({ ...c, finish_reason: null })), usage: undefined };
+      for (const c of finishing) {
+        for (const t of transforms) {
+          const f = flushChoice(t, chunk, c, tools.get(c.index) ?? new Set());
+          if (f) yield f;
+        }
+      }
+      yield hasText ? { ...chunk, choices: finishing.map((c) => ({ ...c, delta: {} })) } : chunk;
+    }
+  } finally {
+    for (const t of transforms) t.end();
+  }
+}
