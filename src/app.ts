@@ -1,6 +1,7 @@
 // createApp(deps): the Hono app with its middleware order, routes and error rendering.
 import { Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
+import { adminRoutes } from './admin/routes.js';
 import type { Deps } from './deps.js';
 import { asGatewayError, GatewayError, toOpenAIError } from './errors.js';
 import { authenticate } from './http/authenticate.js';
@@ -10,6 +11,7 @@ import { chatRoutes } from './http/routes/chat.js';
 import { embeddingsRoutes } from './http/routes/embeddings.js';
 import { healthRoutes } from './http/routes/health.js';
 import { mcpRoutes } from './http/routes/mcp.js';
+import { metricsRoutes } from './http/routes/metrics.js';
 import { modelsRoutes } from './http/routes/models.js';
 
 export function createApp(deps: Deps): Hono<AppEnv> {
@@ -17,6 +19,7 @@ export function createApp(deps: Deps): Hono<AppEnv> {
 
   app.use('*', requestContext(deps));
   app.route('/', healthRoutes());
+  if (deps.config.telemetry.metrics.enabled) app.route('/', metricsRoutes({ requireAdminKey: deps.config.telemetry.metrics.requireAdminKey }));
   app.route('/', mcpRoutes());
 
   const v1 = new Hono<AppEnv>();
@@ -34,6 +37,7 @@ export function createApp(deps: Deps): Hono<AppEnv> {
   v1.route('/', embeddingsRoutes());
   v1.route('/', modelsRoutes());
   app.route('/v1', v1);
+  app.route('/admin', adminRoutes());
 
   app.notFound((c) => {
     const e = new GatewayError('not_found', `No route for ${c.req.method} ${c.req.path}.`);

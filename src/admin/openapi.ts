@@ -1,5 +1,6 @@
 // The admin API's OpenAPI 3.1 document, with request bodies generated from the same zod schemas the routes use.
 import { z } from 'zod';
+import { auditPaths, auditSchemas } from './audit-openapi.js';
 import { CreateKeySchema, TeamSchema } from './keys-service.js';
 
 const json = (schema: unknown) => ({ content: { 'application/json': { schema } } });
@@ -31,6 +32,17 @@ const CreatedKey = {
   properties: { key: { type: 'string', description: 'The key itself (sk-gw-…). Shown only in this response.' }, record: ref('KeyView') },
 };
 
+/** JSON Schema of a request body; dates (coerced from strings at the edge) are date-time strings on the wire. */
+function bodySchema(schema: z.ZodType): unknown {
+  return z.toJSONSchema(schema, {
+    io: 'input',
+    unrepresentable: 'any',
+    override: (ctx) => {
+      if ((ctx.zodSchema as { _zod: { def: { type: string } } })._zod.def.type === 'date') Object.assign(ctx.jsonSchema, { type: 'string', format: 'date-time' });
+    },
+  });
+}
+
 let cached: unknown;
 
 export function openApiDocument(): unknown {
@@ -44,15 +56,17 @@ export function openApiDocument(): unknown {
           type: 'object',
           properties: { error: { type: 'object', properties: { message: { type: 'string' }, type: { type: 'string' }, code: { type: 'string' }, param: { type: ['string', 'null'] } } } },
         },
-        AccessPolicy: z.toJSONSchema(TeamSchema.omit({ name: true, metadata: true }), { io: 'input' }),
-        CreateKey: z.toJSONSchema(CreateKeySchema, { io: 'input' }),
-        Team: z.toJSONSchema(TeamSchema, { io: 'input' }),
+        AccessPolicy: bodySchema(TeamSchema.omit({ name: true, metadata: true })),
+        CreateKey: bodySchema(CreateKeySchema),
+        Team: bodySchema(TeamSchema),
         KeyView,
         CreatedKey,
+        ...auditSchemas,
       },
     },
     security: [{ admin: [] }],
     paths: {
+      ...auditPaths,
       '/admin/teams': { get: { summary: 'List teams', responses: { 200: { description: 'Teams', ...json({ type: 'object', properties: { data: { type: 'array', items: ref('Team') } } }) }, 401: error } } },
       '/admin/teams/{id}': {
         put: { summary: 'Create or replace a team', parameters: [idParam], requestBody: json(ref('Team')), responses: { 200: { description: 'The team', ...json(ref('Team')) }, 400: error, 401: error } },

@@ -32,7 +32,7 @@ export const ANONYMOUS: Principal = { keyId: null, teamId: null, key: null, team
 export function createKeyStore(deps: { config: GatewayConfig; repo: Repo; redis: SharedRedis | null }): KeyStore {
   const { config, repo, redis } = deps;
   const ttl = config.auth.keyCacheTtlMs;
-  const teamPolicy = new Map<string, AccessPolicy>(Object.entries(config.teams).map(([id, t]) => [id, toAccessPolicy({ ...t, name: undefined })]));
+  const teamPolicy = new Map<string, AccessPolicy>(Object.entries(config.teams).map(([id, { name: _name, ...policy }]) => [id, toAccessPolicy(policy)]));
   const fromConfig = new Map<string, { principal: Principal; expiresAt: Date | null }>();
   for (const k of config.keys) {
     const { id, key, hash, team, expiresAt, metadata, ...policy } = k;
