@@ -79,9 +79,16 @@ interface Outcome {
 function finish(deps: Deps, ctx: CallContext, row: Row, trace: RouteTrace, outcome: Outcome): number | null {
   const t = trace.last;
   const u = outcome.usage;
-  const cached = (u as Usage | undefined)?.prompt_tokens_details?.cached_tokens;
+  const details = (u as Usage | undefined)?.prompt_tokens_details;
   const costMicros =
-    t && u ? deps.prices.cost(t.provider.id, t.model, { inputTokens: u.prompt_tokens, outputTokens: u.completion_tokens, cacheReadTokens: cached }) : null;
+    t && u
+      ? deps.prices.cost(t.provider.id, t.model, {
+          inputTokens: u.prompt_tokens,
+          outputTokens: u.completion_tokens,
+          cacheReadTokens: details?.cached_tokens,
+          cacheWriteTokens: details?.cache_write_tokens,
+        })
+      : null;
   if (trace.attempts > 0 && deps.log.isLevelEnabled('debug')) {
     deps.log.debug({ requestId: ctx.requestId, model: row.modelRequested, attempts: trace.attempts, route: trace.reason }, 'routed');
   }

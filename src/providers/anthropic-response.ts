@@ -26,7 +26,8 @@ export function toUsage(u: AnthropicUsage): Usage {
     prompt_tokens: prompt,
     completion_tokens: completion,
     total_tokens: prompt + completion,
-    prompt_tokens_details: { cached_tokens: cacheRead },
+    // cache_write_tokens is ours (OpenAI has none): Anthropic bills cache writes above the input price.
+    prompt_tokens_details: { cached_tokens: cacheRead, cache_write_tokens: u.cache_creation_input_tokens ?? 0 },
   };
   const thinking = u.output_tokens_details?.thinking_tokens;
   if (thinking != null) usage.completion_tokens_details = { reasoning_tokens: thinking };

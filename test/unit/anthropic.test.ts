@@ -218,7 +218,7 @@ describe('toChatCompletion', () => {
       created: 123,
       model: 'claude-x-20250101',
       choices: [{ index: 0, message: { role: 'assistant', content: 'Hello' }, finish_reason: 'stop', logprobs: null }],
-      usage: { prompt_tokens: 130, completion_tokens: 5, total_tokens: 135, prompt_tokens_details: { cached_tokens: 100 } },
+      usage: { prompt_tokens: 130, completion_tokens: 5, total_tokens: 135, prompt_tokens_details: { cached_tokens: 100, cache_write_tokens: 20 } },
     });
   });
 
@@ -317,7 +317,7 @@ describe('translateAnthropicStream', () => {
       {
         ...base,
         choices: [],
-        usage: { prompt_tokens: 15, completion_tokens: 42, total_tokens: 57, prompt_tokens_details: { cached_tokens: 3 } },
+        usage: { prompt_tokens: 15, completion_tokens: 42, total_tokens: 57, prompt_tokens_details: { cached_tokens: 3, cache_write_tokens: 0 } },
       },
     ]);
   });
