@@ -48,6 +48,14 @@ describe('parseConfig', () => {
   });
 });
 
+describe('gateway.example.yaml', () => {
+  it('is a valid config', () => {
+    const { config } = loadConfig({ GATEWAY_CONFIG: 'gateway.example.yaml', OPENAI_API_KEY: 'sk-test-000000' });
+    expect(Object.keys(config.providers)).toContain('openai');
+    expect(config.keys.length).toBeGreaterThan(0);
+  });
+});
+
 describe('loadConfig', () => {
   it('reads GATEWAY_CONFIG and reports a missing file or bad YAML', () => {
     const dir = mkdtempSync(join(tmpdir(), 'gw-config-'));
