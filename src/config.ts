@@ -6,6 +6,7 @@ import { z } from 'zod';
 import { policyFields } from './policy/policy-schema.js';
 import { AliasSchema, RoutingSchema } from './routing/schema.js';
 import { McpServerConfigSchema, mcpServerIdSchema, McpSettingsSchema, VirtualServerSchema } from './mcp/config-schema.js';
+import { applyOtelEnv, TelemetrySchema } from './tracing/telemetry-config.js';
 
 const TimeoutsSchema = z
   .object({
@@ -103,6 +104,27 @@ export const KeyConfigSchema = z
   .strict()
   .refine((k) => (k.key === undefined) !== (k.hash === undefined), 'give exactly one of "key" or "hash"');
 
+export const AuditConfigSchema = z
+  .object({
+    enabled: z.boolean().default(true),
+    /** `redacted`: payloads as the upstream saw them (after policy redaction); `full` adds the client's original request. */
+    payloads: z.enum(['full', 'redacted', 'metadata-only']).default('redacted'),
+    flushIntervalMs: z.number().int().positive().default(500),
+    maxBatch: z.number().int().positive().default(500),
+    /** Events held in memory while the database is slow or down; beyond it they go to the spool. */
+    maxQueue: z.number().int().positive().default(20_000),
+    inlinePayloadBytes: z.number().int().positive().default(16 * 1024),
+    /** JSON-lines spool for a database outage; default `<dataDir>/audit-spool`. 0 bytes turns it off. */
+    spoolDir: z.string().optional(),
+    spoolMaxBytes: z.number().int().min(0).default(256 * 1024 * 1024),
+    /** Refuse new calls with 503 while the trail is dropping events (queue and spool full). */
+    failClosed: z.boolean().default(false),
+    /** Sessions idle longer than this are deleted (and older events of live sessions cut); 0 keeps everything. */
+    retentionDays: z.number().min(0).default(0),
+    retentionIntervalMs: z.number().int().positive().default(3_600_000),
+  })
+  .strict();
+
 export const GatewayConfigSchema = z
   .object({
     server: z
@@ -134,6 +156,8 @@ export const GatewayConfigSchema = z
       })
       .strict()
       .default({ enabled: true, flushIntervalMs: 1000, maxBatch: 500, maxQueue: 100_000 }),
+    /** The per-session audit trail (see README "Audit trail"). */
+    audit: AuditConfigSchema.default(AuditConfigSchema.parse({})),
     logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
     providers: z.record(providerIdSchema, ProviderConfigSchema).default({}),
     models: z.record(z.string().min(1), AliasSchema).default({}),
@@ -145,6 +169,19 @@ export const GatewayConfigSchema = z
      * no admin key the gateway is open to anyone who can reach it (a local dev proxy).
      */
     keys: z.array(KeyConfigSchema).default([]),
+    policy: z
+      .object({
+        /** A model the price table does not know: `allow` (flagged cost_unknown, counted as $0) or `deny` when budgets apply. */
+        unpricedModels: z.enum(['allow', 'deny']).default('allow'),
+        /** PII mode for keys and teams that set none. */
+        pii: z.enum(['off', 'redact', 'block', 'audit']).default('off'),
+        /** Worst-case output tokens for budget reservations when a request sets no max_tokens. */
+        defaultMaxOutputTokens: z.number().int().positive().default(4096),
+        /** Gateway replicas sharing Redis: each keeps limit/replicas when Redis is unreachable. */
+        replicas: z.number().int().positive().default(1),
+      })
+      .strict()
+      .default({ unpricedModels: 'allow', pii: 'off', defaultMaxOutputTokens: 4096, replicas: 1 }),
     auth: z
       .object({
         /** GATEWAY_ADMIN_KEY overrides; without one the admin API is off. */
@@ -159,6 +196,8 @@ export const GatewayConfigSchema = z
     /** Curated subsets of the federated catalog, served at /mcp/<id>. */
     virtualServers: z.record(mcpServerIdSchema, VirtualServerSchema).default({}),
     mcp: McpSettingsSchema.default(McpSettingsSchema.parse({})),
+    /** OpenTelemetry tracing (filled from the standard OTEL_* variables) and /metrics. */
+    telemetry: TelemetrySchema.default(TelemetrySchema.parse({})),
   })
   .strict();
 
@@ -238,6 +277,9 @@ export function parseConfig(raw: unknown, env: Env = {}): GatewayConfig {
   if (env.GATEWAY_DATA_DIR) config.storage.dataDir = env.GATEWAY_DATA_DIR;
   if (env.REDIS_URL) config.storage.redisUrl = env.REDIS_URL;
   if (env.GATEWAY_ADMIN_KEY) config.auth.adminKey = env.GATEWAY_ADMIN_KEY;
+  config.telemetry = applyOtelEnv(config.telemetry, env, (m) => {
+    throw new ConfigError(`invalid telemetry settings:\n  - ${m}`);
+  });
   for (const [i, k] of config.keys.entries()) {
     if (k.team !== undefined && !config.teams[k.team]) throw new ConfigError(`invalid gateway config:\n  - keys.${i}.team: unknown team "${k.team}"`);
   }

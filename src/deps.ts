@@ -8,6 +8,8 @@ import { createMcpSessions, type McpSessions } from './mcp/sessions.js';
 import { closeUpstreamAgents } from './providers/http.js';
 import { createKeysService, type KeysService } from './admin/keys-service.js';
 import { createKeyStore, KEY_INVALIDATION_CHANNEL, type KeyStore } from './policy/key-store.js';
+import type { PolicyEngine } from './policy/engine.js';
+import { createPolicy, createPolicyStores, type PolicyStores } from './policy/policy.js';
 import { createPriceBook, type PriceBook } from './policy/prices.js';
 import { createProviderRegistry, type ProviderRegistry } from './providers/registry.js';
 import { createHealthRegistry } from './routing/health.js';
@@ -16,6 +18,9 @@ import { createRouter, type Router } from './routing/router.js';
 import { openDatabase, type Database } from './storage/db.js';
 import { openRedis, type SharedRedis } from './storage/redis.js';
 import { createRepo, type Repo } from './storage/repo.js';
+import { createAuditTrail, type AuditTrail } from './tracing/audit.js';
+import { createMetrics, type Metrics } from './tracing/metrics.js';
+import { createTracing, currentTraceIds, type Tracing } from './tracing/otel.js';
 import { createRequestLogWriter, disabledRequestLog, type RequestLogWriter } from './tracing/request-log.js';
 
 export interface Deps {
@@ -26,10 +31,16 @@ export interface Deps {
   /** Shared state across replicas (REDIS_URL); null means in-process state. */
   redis: SharedRedis | null;
   requestLog: RequestLogWriter;
+  /** Per-session audit trail (batched, hash-chained); brokers call recordCall. */
+  audit: AuditTrail;
   keys: KeyStore;
   /** Keys and teams management (admin API and CLI). */
   admin: KeysService;
   prices: PriceBook;
+  /** Budget, rate-limit and token-counting state; survives config reloads. */
+  policyStores: PolicyStores;
+  /** The policy steps for this config (rebuilt on reload). */
+  policy: PolicyEngine;
   providers: ProviderRegistry;
   resolver: ModelResolver;
   /** Plans each model call (aliases, rules, strategies, health); swapped together with providers on config reload. */
@@ -39,6 +50,9 @@ export interface Deps {
   /** Inbound MCP sessions (Streamable HTTP), their records in Redis or in memory. */
   mcpSessions: McpSessions;
   inflight: Inflight;
+  /** OpenTelemetry spans (off unless an OTLP exporter is configured) and Prometheus metrics. */
+  tracing: Tracing;
+  metrics: Metrics;
   state: { shuttingDown: boolean };
   /** Flushes writers and closes connections; call after the server stopped taking requests. */
   close(): Promise<void>;
@@ -50,8 +64,12 @@ export async function createDeps(config: GatewayConfig, opts: { log?: Logger } =
   const repo = createRepo(database.db);
   const redis = await openRedis(config.storage.redisUrl, log);
   const requestLog = config.requestLog.enabled ? createRequestLogWriter(repo, log, config.requestLog) : disabledRequestLog();
+  const audit = await createAuditTrail(config, repo, log);
+  const tracing = await createTracing(config.telemetry, log);
+  if (tracing.enabled) audit.useTraceContext(currentTraceIds);
   const providers = createProviderRegistry(config);
   const prices = createPriceBook(config);
+  const policyStores = createPolicyStores(config, redis);
   const router = createRouter(config, providers, prices, createHealthRegistry(config.routing));
   const hub = createHub(config, log);
   const mcpStore = createSessionStore(config.storage.redisUrl, config.mcp.sessionTtlMs, log);
@@ -61,22 +79,38 @@ export async function createDeps(config: GatewayConfig, opts: { log?: Logger } =
     database,
     repo,
     requestLog,
+    audit,
     redis,
     keys: createKeyStore({ config, repo, redis }),
     admin: createKeysService(repo, (hash) => deps.keys.invalidate(hash)),
     prices,
+    policyStores,
+    policy: createPolicy(config, policyStores, prices, log),
     providers,
     resolver: router,
     router,
     hub,
     mcpSessions: null as unknown as McpSessions, // set below: sessions need the finished deps
     inflight: createInflight(),
+    tracing,
+    // Scrape-time sources read deps live: the router and hub may be swapped by a config reload.
+    metrics: createMetrics({
+      processMetrics: config.telemetry.metrics.processMetrics,
+      sources: {
+        inflight: () => deps.inflight.count(),
+        mcpUpstreams: () => deps.hub.health(),
+        breakers: () => deps.router.health.entries(),
+        audit: () => deps.audit.stats(),
+      },
+    }),
     state: { shuttingDown: false },
     async close() {
       await deps.mcpSessions.close();
       await hub.close();
       await mcpStore.close();
       await requestLog.close();
+      await audit.close();
+      await tracing.shutdown();
       await database.close();
       await redis?.close();
       await closeUpstreamAgents();

@@ -1,4 +1,4 @@
-// The `gateway` CLI for keys and teams: the same service as the admin API, straight on the database.
+// The `gateway` CLI for keys, teams, sessions and audit: the same services as the admin API, straight on the database.
 import { parseArgs } from 'node:util';
 import { ConfigError, loadConfig } from '../config.js';
 import { GatewayError } from '../errors.js';
@@ -7,9 +7,11 @@ import { KEY_INVALIDATION_CHANNEL } from '../policy/key-store.js';
 import { openDatabase } from '../storage/db.js';
 import { openRedis } from '../storage/redis.js';
 import { createRepo } from '../storage/repo.js';
+import { createSessionsService } from '../tracing/sessions-service.js';
+import { runAuditCommand } from './audit-cli.js';
 import { createKeysService, type KeyView } from './keys-service.js';
 
-export const CLI_COMMANDS = new Set(['keys', 'teams']);
+export const CLI_COMMANDS = new Set(['keys', 'teams', 'sessions', 'audit']);
 
 const USAGE = `usage:
   gateway                                   start the gateway
@@ -18,6 +20,9 @@ const USAGE = `usage:
                       [--tool-calls-per-minute N] [--pii off|redact|block|audit] [--expires DATE]
   gateway keys list [--team T] | show ID | rotate ID | revoke ID | expire ID DATE|never
   gateway teams set ID --name N [same rule flags as keys create] | list
+  gateway sessions list [--key K] [--team T] [--from DATE] [--to DATE] [--denials] [--limit N] [--offset N]
+  gateway sessions show ID [--key K]        the session's timeline   | export ID [--key K]   JSON Lines
+  gateway audit verify [--session ID] [--key K]   exits 1 and names the first broken link
 Add --json for machine-readable output. Uses GATEWAY_CONFIG / DATABASE_URL / REDIS_URL like the server.`;
 
 const list = (v: string | undefined) => (v === undefined ? undefined : v.split(',').map((s) => s.trim()).filter(Boolean));
@@ -46,6 +51,8 @@ export async function runCli(argv: string[], out: (s: string) => void = (s) => p
     'mcp-servers': { type: 'string' }, 'budget-usd': { type: 'string' }, 'budget-period': { type: 'string' },
     rpm: { type: 'string' }, tpm: { type: 'string' }, 'tool-calls-per-minute': { type: 'string' }, pii: { type: 'string' },
     expires: { type: 'string' }, json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' },
+    key: { type: 'string' }, from: { type: 'string' }, to: { type: 'string' }, denials: { type: 'boolean' },
+    limit: { type: 'string' }, offset: { type: 'string' }, session: { type: 'string' },
   } as const;
   let parsed;
   try {
@@ -97,6 +104,8 @@ export async function runCli(argv: string[], out: (s: string) => void = (s) => p
       const teams = await svc.listTeams();
       show(teams, teams.map((t) => `${t.id}  ${t.name}`).join('\n') || '(no teams)');
     } else {
+      const code = await runAuditCommand(createSessionsService(createRepo(db.db)), group, cmd, arg1, f, out);
+      if (code >= 0) return code;
       out(`unknown command: ${group} ${cmd}\n${USAGE}`);
       return 2;
     }

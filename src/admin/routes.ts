@@ -1,8 +1,9 @@
-// /admin/*: teams and virtual keys (create, list, rotate, revoke, expire), and the OpenAPI document.
+// /admin/*: teams and virtual keys (create, list, rotate, revoke, expire), sessions and audit, and the OpenAPI document.
 import { Hono } from 'hono';
 import { z } from 'zod';
 import { readBody } from '../http/body.js';
 import type { AppEnv } from '../http/context.js';
+import { auditRoutes } from './audit-routes.js';
 import { adminAuth } from './auth.js';
 import { CreateKeySchema, TeamSchema } from './keys-service.js';
 import { openApiDocument } from './openapi.js';
@@ -26,5 +27,6 @@ export function adminRoutes(): Hono<AppEnv> {
     const { expiresAt } = await readBody(c, ExpirySchema);
     return c.json(await c.var.deps.admin.setExpiry(c.req.param('id'), expiresAt));
   });
+  auditRoutes(app);
   return app;
 }

@@ -5,6 +5,7 @@ import type { ChatCompletionChunk, ChunkChoice } from '../openai/types.js';
 import type { Admission, CallOutcome, PolicyContext, StepHooks, StreamTransform } from '../policy/engine.js';
 import type { Denial, Door, Principal } from '../policy/types.js';
 import type { RoutePlan } from '../routing/router.js';
+import { withPolicyContext } from '../tracing/audit-broker.js';
 
 export type Admitted = Extract<Admission, { ok: true }> & { pctx: PolicyContext };
 
@@ -37,13 +38,15 @@ export async function admit(deps: Deps, a: AdmitInput): Promise<{ pctx: PolicyCo
       : {}),
     ...(a.mcp ? { mcp: a.mcp } : {}),
   };
-  return { pctx, admission: await deps.policy.admit(pctx) };
+  const admission = await deps.policy.admit(pctx);
+  if (!admission.ok) deps.metrics.denial({ door: a.door, code: admission.denial.code, rule: admission.denial.rule });
+  return { pctx, admission };
 }
 
 /** Admits a model call or throws the denial as a GatewayError (rendered as an OpenAI error). */
 export async function admitOrThrow(deps: Deps, a: AdmitInput): Promise<Admitted> {
   const { pctx, admission } = await admit(deps, a);
-  if (!admission.ok) throw denialError(admission.denial);
+  if (!admission.ok) throw withPolicyContext(denialError(admission.denial), pctx);
   return { ...admission, pctx };
 }
 

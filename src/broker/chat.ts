@@ -11,6 +11,9 @@ import type { ResolvedModel } from '../routing/resolve.js';
 import { routeTag, type RouteInput } from '../routing/rules.js';
 import { discardStream, openStream, resumeStream, type OpenedStream } from '../routing/stream.js';
 import type { RequestLogRow } from '../storage/schema.js';
+import type { RequestTiming } from '../tracing/metrics.js';
+import type { GenAiOperation } from '../tracing/semconv.js';
+import { recordModelCall, streamAudit, type ModelAudit } from '../tracing/audit-broker.js';
 
 export interface CallContext {
   requestId: string;
@@ -24,6 +27,10 @@ export interface CallContext {
   routeTag?: string | null;
   /** The key's team, for alias rules. */
   team?: string | null;
+  /** The client's user agent, for the audit session. */
+  userAgent?: string | null;
+  /** Receives the upstream time, for the Server-Timing header. */
+  timing?: RequestTiming;
 }
 
 export interface ChatStreamResult {
@@ -60,8 +67,8 @@ function input(ctx: CallContext, chat?: ChatRequest): RouteInput {
   return { keyId: ctx.keyId, team: ctx.team ?? null, tag: routeTag(ctx.routeTag, chat), chat };
 }
 
-function options<T>(deps: Deps, ctx: CallContext, run: ExecOptions<T>['run']): ExecOptions<T> {
-  return { signal: ctx.signal, run, rand: deps.router.rand, now };
+function options<T>(deps: Deps, ctx: CallContext, run: ExecOptions<T>['run'], operation: GenAiOperation = 'chat'): ExecOptions<T> {
+  return { signal: ctx.signal, run, rand: deps.router.rand, now, operation };
 }
 
 function served(requested: string, alias: string | null, t: NonNullable<RouteTrace['last']>): ResolvedModel {
@@ -76,7 +83,7 @@ interface Outcome {
 }
 
 /** Writes the request-log row and returns the call's cost in micro-dollars (null when unknown). */
-function finish(deps: Deps, ctx: CallContext, row: Row, trace: RouteTrace, outcome: Outcome): number | null {
+function finish(deps: Deps, ctx: CallContext, row: Row, trace: RouteTrace, outcome: Outcome, audit?: ModelAudit | ((logged: RequestLogRow) => void)): number | null {
   const t = trace.last;
   const u = outcome.usage;
   const details = (u as Usage | undefined)?.prompt_tokens_details;
@@ -92,7 +99,7 @@ function finish(deps: Deps, ctx: CallContext, row: Row, trace: RouteTrace, outco
   if (trace.attempts > 0 && deps.log.isLevelEnabled('debug')) {
     deps.log.debug({ requestId: ctx.requestId, model: row.modelRequested, attempts: trace.attempts, route: trace.reason }, 'routed');
   }
-  deps.requestLog.write({
+  const logged: RequestLogRow = {
     ...row,
     provider: t?.provider.id ?? null,
     modelServed: outcome.servedModel ?? (t ? t.model : null),
@@ -104,6 +111,24 @@ function finish(deps: Deps, ctx: CallContext, row: Row, trace: RouteTrace, outco
     latencyMs: Math.round(performance.now() - ctx.startedAt),
     attempts: trace.attempts,
     routeReason: trace.attempts > 0 ? trace.reason : null,
+  };
+  deps.requestLog.write(logged);
+  if (audit) typeof audit === 'function' ? audit(logged) : recordModelCall(deps, ctx, logged, audit);
+  const upstreamMs = trace.upstream.ms;
+  if (ctx.timing) ctx.timing.upstreamMs = upstreamMs;
+  deps.metrics.llmCall({
+    endpoint: row.endpoint,
+    provider: t?.provider.id ?? null,
+    model: t ? t.model : (row.modelRequested ?? null),
+    keyId: ctx.keyId,
+    team: ctx.team ?? null,
+    status: outcome.status,
+    errorCode: outcome.errorCode ?? null,
+    inputTokens: u?.prompt_tokens,
+    outputTokens: u?.completion_tokens,
+    costMicros,
+    totalMs: performance.now() - ctx.startedAt,
+    upstreamMs,
   });
   return costMicros;
 }
@@ -119,17 +144,19 @@ export async function runChatRouted(deps: Deps, ctx: CallContext, req: ChatReque
   const trace = newTrace();
   let adm: Admitted | null = null;
   try {
+    deps.audit.guard();
     const plan = deps.router.plan(req.model, input(ctx, req));
     adm = await admitOrThrow(deps, { door: 'chat', principal: ctx.principal, sessionId: ctx.sessionId, requestId: ctx.requestId, input: req, plan });
     const upstreamReq = adm.pctx.input as ChatRequest;
     const run: ExecOptions<ChatCompletion>['run'] = (h) => h.target.provider.chat(upstreamReq, { model: h.target.model, signal: h.signal, requestId: ctx.requestId });
     const { value } = await execute(plan, options(deps, ctx, run), trace);
-    const cost = finish(deps, ctx, row, trace, { status: 200, usage: value.usage, servedModel: value.model });
+    const response = applyOutput(adm.hooks, value);
+    const cost = finish(deps, ctx, row, trace, { status: 200, usage: value.usage, servedModel: value.model }, { pctx: adm.pctx, req, response });
     settleUsage(adm, value.usage, cost, true);
-    return { response: applyOutput(adm.hooks, value), served: served(req.model, plan.alias, trace.last!), headers: adm.pctx.responseHeaders };
+    return { response, served: served(req.model, plan.alias, trace.last!), headers: adm.pctx.responseHeaders };
   } catch (err) {
     const e = asGatewayError(err);
-    finish(deps, ctx, row, trace, { status: e.status, errorCode: e.code });
+    finish(deps, ctx, row, trace, { status: e.status, errorCode: e.code }, { pctx: adm?.pctx, req, error: err });
     settleUsage(adm, undefined, null, false);
     throw e;
   }
@@ -149,6 +176,7 @@ export async function runChatStream(deps: Deps, ctx: CallContext, req: ChatReque
   try {
     const plan = deps.router.plan(req.model, input(ctx, req));
     alias = plan.alias;
+    deps.audit.guard();
     adm = await admitOrThrow(deps, { door: 'chat', principal: ctx.principal, sessionId: ctx.sessionId, requestId: ctx.requestId, input: req, plan });
     const upstreamReq = adm.pctx.input as ChatRequest;
     const o: ExecOptions<OpenedStream> = {
@@ -159,11 +187,12 @@ export async function runChatStream(deps: Deps, ctx: CallContext, req: ChatReque
     ({ value: opened, handle } = await execute(plan, o, trace));
   } catch (err) {
     const e = asGatewayError(err);
-    finish(deps, ctx, row, trace, { status: e.status, errorCode: e.code });
+    finish(deps, ctx, row, trace, { status: e.status, errorCode: e.code }, { pctx: adm?.pctx, req, error: err });
     settleUsage(adm, undefined, null, false);
     throw e;
   }
   const admitted = adm;
+  const audit = streamAudit(deps, ctx, { pctx: admitted.pctx, req });
   // Committed: from here on errors go to the client in-band, never to another target.
   const upstream = resumeStream(opened, handle);
   async function* metered(): AsyncGenerator<ChatCompletionChunk> {
@@ -186,11 +215,11 @@ export async function runChatStream(deps: Deps, ctx: CallContext, req: ChatReque
       if (!errorCode && !usage) errorCode = ctx.signal.aborted ? 'client_closed' : undefined;
       // A stream cut short has no usage chunk: estimate what was used, so budgets still see the spend.
       const used = usage ?? { prompt_tokens: estimatePromptTokens(req), completion_tokens: Math.ceil(outputChars / 4), total_tokens: 0 };
-      const cost = finish(deps, ctx, row, trace, { status: 200, errorCode, usage: used, servedModel });
+      const cost = finish(deps, ctx, row, trace, { status: 200, errorCode, usage: used, servedModel }, audit.logged);
       settleUsage(admitted, used, cost, !errorCode);
     }
   }
-  return { resolved: served(req.model, alias, trace.last!), chunks: transformStream(admitted.hooks, metered()), headers: admitted.pctx.responseHeaders };
+  return { resolved: served(req.model, alias, trace.last!), chunks: audit.wrap(transformStream(admitted.hooks, metered())), headers: admitted.pctx.responseHeaders };
 }
 
 export async function runEmbeddingsRouted(deps: Deps, ctx: CallContext, req: EmbeddingsRequest): Promise<Routed<EmbeddingsResponse>> {
@@ -198,19 +227,20 @@ export async function runEmbeddingsRouted(deps: Deps, ctx: CallContext, req: Emb
   const trace = newTrace();
   let adm: Admitted | null = null;
   try {
+    deps.audit.guard();
     const plan = deps.router.plan(req.model, input(ctx));
     adm = await admitOrThrow(deps, { door: 'embeddings', principal: ctx.principal, sessionId: ctx.sessionId, requestId: ctx.requestId, input: req, plan });
     const upstreamReq = adm.pctx.input as EmbeddingsRequest;
     const run: ExecOptions<EmbeddingsResponse>['run'] = (h) =>
       h.target.provider.embeddings(upstreamReq, { model: h.target.model, signal: h.signal, requestId: ctx.requestId });
-    const { value } = await execute(plan, options(deps, ctx, run), trace);
+    const { value } = await execute(plan, options(deps, ctx, run, 'embeddings'), trace);
     const usage = { prompt_tokens: value.usage?.prompt_tokens ?? 0, completion_tokens: 0 };
-    const cost = finish(deps, ctx, row, trace, { status: 200, usage, servedModel: value.model });
+    const cost = finish(deps, ctx, row, trace, { status: 200, usage, servedModel: value.model }, { pctx: adm.pctx, req, response: { model: value.model, usage: value.usage, embeddings: value.data.length } });
     settleUsage(adm, usage, cost, true);
     return { response: value, served: served(req.model, plan.alias, trace.last!), headers: adm.pctx.responseHeaders };
   } catch (err) {
     const e = asGatewayError(err);
-    finish(deps, ctx, row, trace, { status: e.status, errorCode: e.code });
+    finish(deps, ctx, row, trace, { status: e.status, errorCode: e.code }, { pctx: adm?.pctx, req, error: err });
     settleUsage(adm, undefined, null, false);
     throw e;
   }

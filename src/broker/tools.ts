@@ -8,6 +8,8 @@ import { federatedName } from '../mcp/catalog.js';
 import type { Principal } from '../policy/types.js';
 import { admit, applyOutput, denialError, settle } from './admission.js';
 import { resultView } from './mcp-content.js';
+import type { PolicyContext } from '../policy/engine.js';
+import { auditRefusal, recordMcpCall } from '../tracing/audit-broker.js';
 
 export type McpMethod = 'tools/call' | 'resources/read' | 'prompts/get';
 
@@ -35,6 +37,8 @@ export interface McpCallContext {
   /** Set when the client asked for progress; upstream progress is re-sent under the client's token. */
   onProgress?: (p: Progress) => void;
   startedAt: number;
+  /** MCP clientInfo and user agent, for the audit session. */
+  client?: { name?: string; version?: string; userAgent?: string | null };
 }
 
 export type Outcome =
@@ -63,9 +67,18 @@ function before(deps: Deps, ctx: McpCallContext, op: McpOperation) {
 }
 
 /** After the call (audit): one request-log row per operation, off the response path. */
-function after(deps: Deps, ctx: McpCallContext, op: McpOperation, outcome: Outcome): void {
+function after(deps: Deps, ctx: McpCallContext, op: McpOperation, outcome: Outcome, m: { redacted?: boolean; upstreamMs?: number; pctx?: PolicyContext } = {}): void {
   const isError = outcome.kind === 'result' && outcome.result.isError === true;
-  deps.requestLog.write({
+  deps.metrics.toolCall({
+    server: op.serverId,
+    method: op.method,
+    tool: op.method === 'resources/read' ? null : op.target,
+    keyId: ctx.keyId,
+    decision: outcome.kind === 'denied' ? 'denied' : m.redacted ? 'redacted' : 'allowed',
+    outcome: outcome.kind === 'denied' ? 'denied' : outcome.kind === 'failed' ? 'failed' : isError ? 'tool_error' : 'ok',
+    upstreamMs: m.upstreamMs ?? null,
+  });
+  const logged = {
     time: new Date(),
     requestId: ctx.requestId,
     sessionId: ctx.sessionId,
@@ -81,7 +94,9 @@ function after(deps: Deps, ctx: McpCallContext, op: McpOperation, outcome: Outco
     outputTokens: null,
     latencyMs: Math.round(performance.now() - ctx.startedAt),
     costMicros: null,
-  });
+  };
+  deps.requestLog.write(logged);
+  recordMcpCall(deps, ctx, op, outcome, logged.status, logged.errorCode, m.pctx);
 }
 
 /** A tool failure the agent's model can read, in place of a protocol error. */
@@ -97,16 +112,20 @@ function failure(op: McpOperation, err: unknown): { code: string; message: strin
 }
 
 export async function runMcpOperation(deps: Deps, ctx: McpCallContext, op: McpOperation): Promise<JsonObject> {
+  const refused = auditRefusal(deps, op.method);
+  if (refused) return refused;
   const { pctx, admission } = await before(deps, ctx, op);
   if (!admission.ok) {
     const d = admission.denial;
     const e = denialError(d);
-    after(deps, ctx, op, { kind: 'denied', reason: d.message, status: e.status, code: d.code });
+    after(deps, ctx, op, { kind: 'denied', reason: d.message, status: e.status, code: d.code }, { pctx });
     // Tool denials are results the agent's model can read; other methods have no such channel.
     if (op.method === 'tools/call') return toolError(`Denied by gateway policy (${d.rule}): ${d.message}`);
     throw new RpcError(ErrorCode.InvalidRequest, `Denied by gateway policy (${d.rule}): ${d.message}`, { code: d.code, rule: d.rule });
   }
   const params = pctx.input === null ? op.params : { ...op.params, arguments: pctx.input as JsonObject };
+  const redacted = pctx.decisions.some((d) => d.decision === 'redacted');
+  const sent = performance.now();
   try {
     const raw = await deps.hub.request(
       op.serverId,
@@ -116,19 +135,19 @@ export async function runMcpOperation(deps: Deps, ctx: McpCallContext, op: McpOp
     settle(admission, { ok: raw.isError !== true });
     const view = resultView(op.method, raw);
     const result = admission.hooks.some((h) => h.output) ? view.apply(applyOutput(admission.hooks, view.view)) : raw;
-    after(deps, ctx, op, { kind: 'result', result });
+    after(deps, ctx, op, { kind: 'result', result }, { redacted, upstreamMs: performance.now() - sent, pctx });
     return result;
   } catch (err) {
     settle(admission, { ok: false });
     if (ctx.signal.aborted) throw err;
     const f = failure(op, err);
     if (f) {
-      after(deps, ctx, op, { kind: 'failed', ...f });
+      after(deps, ctx, op, { kind: 'failed', ...f }, { redacted, upstreamMs: performance.now() - sent, pctx });
       if (op.method === 'tools/call') return toolError(f.message);
       throw new RpcError(ErrorCode.InternalError, f.message);
     }
     const e = relayError(err);
-    after(deps, ctx, op, { kind: 'failed', code: `jsonrpc_${e.code}`, message: e.message });
+    after(deps, ctx, op, { kind: 'failed', code: `jsonrpc_${e.code}`, message: e.message }, { pctx });
     throw e;
   }
 }

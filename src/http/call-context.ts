@@ -13,5 +13,7 @@ export function callContext(c: Context<AppEnv>): CallContext {
     startedAt: c.var.startedAt,
     routeTag: c.req.header('x-route-tag') ?? null,
     team: c.var.principal.teamId,
+    timing: c.var.timing,
+    userAgent: c.req.header('user-agent') ?? null,
   };
 }

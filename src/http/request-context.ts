@@ -1,9 +1,11 @@
 // First middleware: request and session ids, in-flight tracking, and refusal while shutting down.
 import { randomUUID } from 'node:crypto';
-import type { MiddlewareHandler } from 'hono';
+import type { Context, MiddlewareHandler } from 'hono';
+import { routePath } from 'hono/route';
 import type { Deps } from '../deps.js';
 import { GatewayError } from '../errors.js';
-import type { AppEnv } from './context.js';
+import type { RequestTrace } from '../tracing/otel.js';
+import type { AppEnv, Principal } from './context.js';
 
 const SESSION_ID = /^[\x21-\x7e]{1,128}$/;
 
@@ -26,16 +28,52 @@ export function requestContext(deps: Deps): MiddlewareHandler<AppEnv> {
         param: 'x-session-id',
       });
     }
+    const timing = { upstreamMs: 0 };
+    c.set('timing', timing);
+    // Tracing off: one boolean, no span, no context switch.
+    const rt = deps.tracing.enabled
+      ? deps.tracing.startRequest({ method: c.req.method, path: c.req.path, headers: c.req.raw.headers, requestId, sessionId: session ?? requestId })
+      : null;
     const end = deps.inflight.begin();
+    const finish = () => {
+      end();
+      observe(c, rt);
+    };
     let deferred = false;
     c.set('deferEnd', () => {
       deferred = true;
-      return end;
+      return finish;
     });
     try {
-      await next();
+      await (rt ? rt.run(next) : next());
     } finally {
-      if (!deferred) end();
+      if (!deferred) finish();
     }
+    if (!deferred) serverTiming(c, timing.upstreamMs);
   };
+}
+
+/** Request metrics and the end of the SERVER span; for streams, called when the stream ends. */
+function observe(c: Context<AppEnv>, rt: RequestTrace | null): void {
+  const status = c.res.status;
+  let route = routePath(c) || 'unmatched';
+  if (status === 404 && route.endsWith('*')) route = 'unmatched';
+  c.var.deps.metrics.http(route, c.req.method, status, (performance.now() - c.var.startedAt) / 1000);
+  if (rt) {
+    const p = c.get('principal') as Principal | undefined;
+    rt.end({ status, route, keyId: p?.keyId ?? null, teamId: p?.teamId ?? null });
+  }
+}
+
+/** `Server-Timing: gw;dur=…, upstream;dur=…` on responses that are complete when the handler returns. */
+function serverTiming(c: Context<AppEnv>, upstreamMs: number): void {
+  const h = c.res.headers;
+  if (h.get('content-type')?.startsWith('text/event-stream')) return;
+  const total = performance.now() - c.var.startedAt;
+  const gw = Math.max(0, total - upstreamMs).toFixed(2);
+  try {
+    h.set('server-timing', upstreamMs > 0 ? `gw;dur=${gw}, upstream;dur=${upstreamMs.toFixed(2)}` : `gw;dur=${gw}`);
+  } catch {
+    // an immutable response (passed through as is): no header
+  }
 }

@@ -5,6 +5,9 @@ import type { Logger } from '../log.js';
 import { createRelayRouter, type RelayCaller } from './relay.js';
 import { ErrorCode, LooseResult, RpcError, type JsonObject, type RpcMessage } from './rpc.js';
 import { createUpstream, type Upstream, type UpstreamState } from './upstream.js';
+import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { tracingOn } from '../tracing/otel.js';
+import { startMcpSpan, type McpSpan } from '../tracing/otel-spans.js';
 
 export type ListKind = 'tools' | 'prompts' | 'resources' | 'resourceTemplates';
 
@@ -40,6 +43,18 @@ export interface Hub {
   listen(l: HubListener): () => void;
   start(): void;
   close(): Promise<void>;
+}
+
+/** The CLIENT span of one upstream call; its params carry our traceparent in `_meta`. */
+function mcpSpan(sid: string, u: Upstream, msg: RpcMessage): McpSpan | null {
+  const c = u.config;
+  return startMcpSpan({ serverId: sid, method: msg.method, params: msg.params, transport: c.type, ...(c.type === 'stdio' ? {} : { url: c.url }) });
+}
+
+/** The id the SDK gives the next request (assigned synchronously in request(); the SDK has no public accessor). */
+function nextRequestId(client: Client): number | undefined {
+  const v = (client as unknown as { _requestMessageId?: unknown })._requestMessageId;
+  return typeof v === 'number' ? v : undefined;
 }
 
 export function createHub(config: GatewayConfig, log: Logger): Hub {
@@ -103,16 +118,25 @@ export function createHub(config: GatewayConfig, log: Logger): Hub {
 
   async function request(sid: string, msg: RpcMessage, opts: HubRequestOptions = {}): Promise<JsonObject> {
     const u = upstream(sid);
-    const client = await u.client();
-    const release = opts.caller ? relay.enter(sid, opts.caller) : () => undefined;
+    const span = tracingOn() ? mcpSpan(sid, u, msg) : null;
+    let release = (): void => undefined;
     try {
-      return await client.request({ method: msg.method, params: msg.params } as never, LooseResult, {
+      const client = await u.client();
+      if (opts.caller) release = relay.enter(sid, opts.caller);
+      span?.sent(nextRequestId(client), u.sessionId());
+      const res = await client.request({ method: msg.method, params: span ? span.params : msg.params } as never, LooseResult, {
         signal: opts.signal,
         timeout: opts.timeoutMs ?? u.config.timeouts.callMs,
         resetTimeoutOnProgress: true,
         ...(opts.onprogress ? { onprogress: opts.onprogress } : {}),
       });
+      span?.result(res);
+      return res;
+    } catch (err) {
+      span?.fail(err);
+      throw err;
     } finally {
+      span?.end();
       release();
     }
   }

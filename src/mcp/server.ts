@@ -84,6 +84,7 @@ export function createInboundServer(deps: Deps, session: SessionInfo): Server {
       signal: extra.signal,
       caller: caller(extra),
       startedAt: performance.now(),
+      client: { ...server.getClientVersion(), userAgent: typeof headers['user-agent'] === 'string' ? headers['user-agent'] : null },
       ...(token !== undefined
         ? { onProgress: (p) => void extra.sendNotification({ method: 'notifications/progress', params: { ...p, progressToken: token } }) }
         : {}),

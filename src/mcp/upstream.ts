@@ -38,6 +38,8 @@ export interface Upstream {
   state(): UpstreamState;
   health(): { state: UpstreamState; error?: string; retries: number; pid?: number };
   capabilities(): ServerCapabilities | undefined;
+  /** The upstream's MCP session id (Streamable HTTP), for spans. */
+  sessionId(): string | undefined;
   /** The connected client; connects lazily and waits up to connectMs; throws when the server is down. */
   client(): Promise<Client>;
   start(): void;
@@ -187,6 +189,7 @@ export function createUpstream(id: string, config: McpServerConfig, settings: Mc
       ...(current?.transport instanceof StdioClientTransport && current.transport.pid ? { pid: current.transport.pid } : {}),
     }),
     capabilities: () => current?.client.getServerCapabilities(),
+    sessionId: () => (current?.transport instanceof StreamableHTTPClientTransport ? current.transport.sessionId : undefined),
     async client() {
       if (current) return current.client;
       // A down server is not waited for until its next retry is due: callers fail fast instead of piling up.

@@ -1,5 +1,7 @@
 // The policy engine: ordered steps run before a call (may deny or rewrite) and their hooks after it (settle, rewrite output).
 import type { Logger } from '../log.js';
+import { tracingOn } from '../tracing/otel.js';
+import { startStepSpan } from '../tracing/otel-spans.js';
 import type { Decision, Denial, Door, Principal } from './types.js';
 
 /** What a call is about; the door decides which of the optional parts are set. */
@@ -80,12 +82,15 @@ export function createPolicyEngine(steps: PolicyStep[], log: Logger): PolicyEngi
       };
       for (const step of steps) {
         let result: Denial | StepHooks | void;
+        const span = tracingOn() ? startStepSpan(step.name) : null;
         try {
           result = await step.before(ctx);
         } catch (err) {
+          span?.fail(err);
           await settleAll({ ok: false });
           throw err;
         }
+        span?.end(isDenial(result) ? result : null);
         if (isDenial(result)) {
           ctx.decisions.push({ step: step.name, decision: 'denied', rule: result.rule, reason: result.message });
           await settleAll({ ok: false }); // release what earlier steps reserved

@@ -2,6 +2,7 @@
 import { Agent, errors as undiciErrors, request, type Dispatcher } from 'undici';
 import type { Timeouts } from '../config.js';
 import { GatewayError } from '../errors.js';
+import { traceHeaders } from '../tracing/otel.js';
 import { scrubSecrets } from './scrub.js';
 
 export interface UpstreamRequest {
@@ -46,7 +47,8 @@ export async function callUpstream(req: UpstreamRequest): Promise<UpstreamRespon
   try {
     res = await request(req.url, {
       method: req.method ?? 'POST',
-      headers: req.body === undefined ? req.headers : { 'content-type': 'application/json', ...req.headers },
+      // W3C traceparent of the current attempt span, when tracing is on.
+      headers: traceHeaders(req.body === undefined ? req.headers : { 'content-type': 'application/json', ...req.headers }),
       body: req.body === undefined ? undefined : JSON.stringify(req.body),
       signal,
       dispatcher: agentFor(req.timeouts.connectMs),

@@ -1,5 +1,8 @@
 // One attempt at one target: its abort signal and the per-target first-byte and total timers.
 import { GatewayError } from '../errors.js';
+import type { GenAiOperation } from '../tracing/semconv.js';
+import { tracingOn } from '../tracing/otel.js';
+import { startAttemptSpan, type AttemptSpan } from '../tracing/otel-spans.js';
 import type { Target } from './strategies.js';
 
 export interface AttemptHandle {
@@ -14,18 +17,40 @@ export interface AttemptHandle {
   commit(): void;
   /** The attempt is over: stop every timer. */
   done(): void;
+  /** The attempt failed with this error: record it, then done(). */
+  fail(err: GatewayError): void;
+  /** The attempt's CLIENT span (`chat {model}`); null when tracing is off. */
+  readonly span: AttemptSpan | null;
+}
+
+/** Wall time with at least one attempt in flight (hedges overlap), for gateway-overhead metrics. */
+export interface UpstreamClock {
+  active: number;
+  since: number;
+  ms: number;
+}
+
+export interface AttemptOptions {
+  operation?: GenAiOperation;
+  clock?: UpstreamClock;
 }
 
 export function timeoutError(target: Target, what: string, ms: number): GatewayError {
   return new GatewayError('upstream_timeout', `Provider "${target.provider.id}" (${target.model}) ${what} within ${ms} ms.`);
 }
 
-export function startAttempt(target: Target, client: AbortSignal, ownSignal: boolean, hedge: boolean, now: number): AttemptHandle {
+export function startAttempt(target: Target, client: AbortSignal, ownSignal: boolean, hedge: boolean, now: number, opts: AttemptOptions = {}): AttemptHandle {
   const t = target.timeouts;
   // Only attempts that may be cut by the gateway pay for their own controller.
   const ac = ownSignal || t ? new AbortController() : null;
   let firstByte: NodeJS.Timeout | null = null;
   let total: NodeJS.Timeout | null = null;
+  let finished = false;
+  const clock = opts.clock;
+  if (clock && clock.active++ === 0) clock.since = performance.now();
+  const span = tracingOn()
+    ? startAttemptSpan({ operation: opts.operation ?? 'chat', providerId: target.provider.id, providerKind: target.provider.kind, model: target.model, hedge })
+    : null;
   const h: AttemptHandle = {
     target,
     signal: ac ? AbortSignal.any([client, ac.signal]) : client,
@@ -35,6 +60,7 @@ export function startAttempt(target: Target, client: AbortSignal, ownSignal: boo
     abort(reason) {
       if (h.reason || !ac) return;
       h.reason = reason;
+      span?.fail(reason);
       ac.abort(reason);
       h.done();
     },
@@ -46,7 +72,16 @@ export function startAttempt(target: Target, client: AbortSignal, ownSignal: boo
       h.commit();
       if (total) clearTimeout(total);
       total = null;
+      if (finished) return;
+      finished = true;
+      if (clock && --clock.active === 0) clock.ms += performance.now() - clock.since;
+      span?.end();
     },
+    fail(err) {
+      span?.fail(err);
+      h.done();
+    },
+    span,
   };
   if (t?.firstByteMs) firstByte = setTimeout(() => h.abort(timeoutError(target, 'sent no first byte', t.firstByteMs!)), t.firstByteMs);
   if (t?.totalMs) total = setTimeout(() => h.abort(timeoutError(target, 'did not finish', t.totalMs!)), t.totalMs);

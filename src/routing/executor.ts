@@ -1,7 +1,8 @@
 // Runs one model call over a route plan: breaker skips, fallbacks, retries with backoff and budget, hedged attempts.
 import { setTimeout as sleep } from 'node:timers/promises';
 import { asGatewayError, GatewayError } from '../errors.js';
-import { startAttempt, type AttemptHandle } from './attempt.js';
+import type { GenAiOperation } from '../tracing/semconv.js';
+import { startAttempt, type AttemptHandle, type UpstreamClock } from './attempt.js';
 import { backoffMs, classify, retryAfterMs } from './retry.js';
 import type { RoutePlan } from './router.js';
 import type { HedgeConfig } from './schema.js';
@@ -18,6 +19,8 @@ export interface ExecOptions<T> {
   now: () => number;
   /** Streams keep the winner's total timer running after the commit; the caller ends it with handle.done(). */
   keepTimers?: boolean;
+  /** For the attempt spans (`chat {model}` by default). */
+  operation?: GenAiOperation;
 }
 
 /** Filled in by execute on success and on failure, for the request log and the debug log. */
@@ -27,10 +30,12 @@ export interface RouteTrace {
   reason: string;
   /** The target that answered, or the last one tried. */
   last: Target | null;
+  /** Time with an upstream attempt in flight (streams: until the stream ends). */
+  upstream: UpstreamClock;
 }
 
 export function newTrace(): RouteTrace {
-  return { attempts: 0, reason: '', last: null };
+  return { attempts: 0, reason: '', last: null, upstream: { active: 0, since: 0, ms: 0 } };
 }
 
 export interface Executed<T> {
@@ -93,13 +98,14 @@ async function executeInner<T>(plan: RoutePlan, o: ExecOptions<T>, out: RouteTra
   function launch(t: Target, hedge: boolean, retry: boolean): void {
     out.attempts = ++attempts;
     out.last = t;
-    const h = startAttempt(t, o.signal, hedging, hedge, o.now());
+    const h = startAttempt(t, o.signal, hedging, hedge, o.now(), { operation: o.operation, clock: out.upstream });
     if (hedge) note(`${t.key} hedge`);
     else if (retry) note(`${t.key} retry`);
     const r: Running<T> = { h, settled: null as unknown as Promise<Running<T>> };
     let p: Promise<T>;
     try {
-      p = o.run(h);
+      // With tracing on, the attempt's span is active while it runs, so the upstream call carries its traceparent.
+      p = h.span ? h.span.run(() => o.run(h)) : o.run(h);
     } catch (err) {
       p = Promise.reject(err);
     }
@@ -109,8 +115,8 @@ async function executeInner<T>(plan: RoutePlan, o: ExecOptions<T>, out: RouteTra
         return r;
       },
       (err: unknown) => {
-        h.done();
         r.error = h.reason ?? asGatewayError(err);
+        h.fail(r.error);
         return r;
       },
     );
@@ -211,6 +217,7 @@ async function executeInner<T>(plan: RoutePlan, o: ExecOptions<T>, out: RouteTra
     if (r.error === undefined) {
       clearHedge();
       note(`${t.key} ok`);
+      r.h.span?.observe(r.value);
       abortOthers(r);
       if (o.keepTimers) r.h.commit();
       else r.h.done();

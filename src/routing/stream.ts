@@ -12,6 +12,7 @@ export interface OpenedStream {
 /** The attempt function for streams: open upstream and peek the first chunk (the commit point). */
 export async function openStream(req: ChatRequest, h: AttemptHandle, requestId: string): Promise<OpenedStream> {
   const { provider, model } = h.target;
+  h.span?.streaming();
   const upstream = await provider.chatStream(req, { model, signal: h.signal, requestId });
   const it = upstream[Symbol.asyncIterator]();
   let first: IteratorResult<ChatCompletionChunk>;
@@ -21,6 +22,7 @@ export async function openStream(req: ChatRequest, h: AttemptHandle, requestId: 
     void it.return?.();
     throw err;
   }
+  if (h.span && !first.done) h.span.observe(first.value);
   return { first, it };
 }
 
@@ -43,12 +45,14 @@ export async function* resumeStream(s: OpenedStream, h: AttemptHandle): AsyncGen
         r = await s.it.next();
       } catch (err) {
         finished = true;
+        h.span?.fail(h.reason ?? err);
         throw h.reason ?? err;
       }
       if (r.done) {
         finished = true;
         return;
       }
+      if (h.span && (r.value.usage || r.value.choices[0]?.finish_reason)) h.span.observe(r.value);
       yield r.value;
     }
   } finally {

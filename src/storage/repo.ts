@@ -1,11 +1,12 @@
 // Every query the gateway makes lives here.
 import { sql } from 'drizzle-orm';
 import type { Db } from './db.js';
+import { auditRepo, type AuditRepo } from './audit-repo.js';
 import { keysRepo, type KeysRepo } from './keys-repo.js';
 import { insertRequestLogRows } from './request-log-insert.js';
 import { requestLog, type RequestLogRow } from './schema.js';
 
-export interface Repo extends KeysRepo {
+export interface Repo extends KeysRepo, AuditRepo {
   insertRequestLogs(rows: RequestLogRow[]): Promise<void>;
   countRequestLogs(): Promise<number>;
 }
@@ -13,6 +14,7 @@ export interface Repo extends KeysRepo {
 export function createRepo(db: Db): Repo {
   return {
     ...keysRepo(db),
+    ...auditRepo(db),
     async insertRequestLogs(rows) {
       await insertRequestLogRows(db, rows);
     },

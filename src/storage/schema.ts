@@ -1,5 +1,5 @@
 // The database schema (drizzle); `npm run db:generate` turns changes into migrations in drizzle/.
-import { bigint, bigserial, boolean, index, integer, jsonb, pgTable, text, timestamp } from 'drizzle-orm/pg-core';
+import { bigint, bigserial, boolean, index, integer, jsonb, pgTable, text, timestamp, uniqueIndex } from 'drizzle-orm/pg-core';
 
 /** One row per model call: what was asked, what served it, how it went, what it cost. */
 export const requestLog = pgTable(
@@ -65,3 +65,105 @@ export const virtualKeys = pgTable(
 
 export type TeamRow = typeof teams.$inferSelect;
 export type VirtualKeyRow = typeof virtualKeys.$inferSelect;
+
+/**
+ * One agent run: the client's x-session-id (or the MCP session id, or the request id), scoped to the key.
+ * `key_id` is '' when the gateway runs open, so the unique pair needs no NULLS NOT DISTINCT.
+ */
+export const agentSessions = pgTable(
+  'agent_sessions',
+  {
+    id: bigserial('id', { mode: 'number' }).primaryKey(),
+    keyId: text('key_id').notNull().default(''),
+    sessionId: text('session_id').notNull(),
+    teamId: text('team_id'),
+    clientName: text('client_name'),
+    clientVersion: text('client_version'),
+    userAgent: text('user_agent'),
+    firstSeen: timestamp('first_seen', { withTimezone: true, mode: 'date' }).notNull(),
+    lastSeen: timestamp('last_seen', { withTimezone: true, mode: 'date' }).notNull(),
+    calls: integer('calls').notNull().default(0),
+    inputTokens: bigint('input_tokens', { mode: 'number' }).notNull().default(0),
+    outputTokens: bigint('output_tokens', { mode: 'number' }).notNull().default(0),
+    costMicros: bigint('cost_micros', { mode: 'number' }).notNull().default(0),
+    denials: integer('denials').notNull().default(0),
+    redactions: integer('redactions').notNull().default(0),
+    /** The chain tip: the last event's seq and hash (the writer locks this row while it appends). */
+    lastSeq: integer('last_seq').notNull().default(0),
+    lastHash: text('last_hash').notNull().default(''),
+    /** Where verification starts: seq 1 and '' until retention cuts the session's oldest events. */
+    anchorSeq: integer('anchor_seq').notNull().default(1),
+    anchorHash: text('anchor_hash').notNull().default(''),
+  },
+  (t) => [
+    uniqueIndex('agent_sessions_session_key_uq').on(t.sessionId, t.keyId),
+    index('agent_sessions_last_seen_idx').on(t.lastSeen),
+    index('agent_sessions_team_last_seen_idx').on(t.teamId, t.lastSeen),
+  ],
+);
+
+/** Append-only, hash-chained per session; OTel semantic-convention names where one exists. */
+export const auditEvents = pgTable(
+  'audit_events',
+  {
+    id: bigserial('id', { mode: 'number' }).primaryKey(),
+    /** Unique per event, assigned when recorded: spool replays skip events already written. */
+    eventId: text('event_id').notNull(),
+    keyId: text('key_id').notNull().default(''),
+    sessionId: text('session_id').notNull(),
+    seq: integer('seq').notNull(),
+    time: timestamp('time', { withTimezone: true, mode: 'date' }).notNull(),
+    kind: text('kind').notNull(),
+    requestId: text('request_id').notNull(),
+    teamId: text('team_id'),
+    traceId: text('trace_id'),
+    spanId: text('span_id'),
+    operation: text('gen_ai.operation.name'),
+    provider: text('gen_ai.provider.name'),
+    requestModel: text('gen_ai.request.model'),
+    responseModel: text('gen_ai.response.model'),
+    inputTokens: integer('gen_ai.usage.input_tokens'),
+    outputTokens: integer('gen_ai.usage.output_tokens'),
+    toolName: text('gen_ai.tool.name'),
+    promptName: text('gen_ai.prompt.name'),
+    mcpMethod: text('mcp.method.name'),
+    mcpSessionId: text('mcp.session.id'),
+    resourceUri: text('mcp.resource.uri'),
+    /** The upstream MCP server id (no semconv name for the gateway's own server ids). */
+    mcpServer: text('mcp_server'),
+    stream: boolean('stream'),
+    step: text('step'),
+    decision: text('decision'),
+    rule: text('rule'),
+    reason: text('reason'),
+    status: integer('status'),
+    errorCode: text('error_code'),
+    latencyMs: integer('latency_ms'),
+    costMicros: bigint('cost_micros', { mode: 'number' }),
+    /** PII finding counts by type; never the values. */
+    findings: jsonb('findings'),
+    /** Request as the upstream saw it and the response, when small; else in audit_payloads. */
+    payload: jsonb('payload'),
+    payloadId: text('payload_id'),
+    prevHash: text('prev_hash').notNull(),
+    hash: text('hash').notNull(),
+  },
+  (t) => [
+    uniqueIndex('audit_events_session_seq_uq').on(t.sessionId, t.keyId, t.seq),
+    uniqueIndex('audit_events_event_id_uq').on(t.eventId),
+    index('audit_events_key_time_idx').on(t.keyId, t.time),
+    index('audit_events_time_idx').on(t.time),
+    index('audit_events_tool_idx').on(t.toolName),
+    index('audit_events_decision_idx').on(t.decision),
+  ],
+);
+
+/** Payloads over the inline limit, referenced by audit_events.payload_id. */
+export const auditPayloads = pgTable('audit_payloads', {
+  id: text('id').primaryKey(),
+  payload: jsonb('payload').notNull(),
+});
+
+export type AgentSessionRow = typeof agentSessions.$inferSelect;
+export type AuditEventRow = typeof auditEvents.$inferSelect;
+export type NewAuditEvent = typeof auditEvents.$inferInsert;

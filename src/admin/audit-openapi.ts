@@ -1,0 +1,123 @@
+// OpenAPI fragments for /admin/sessions and /admin/audit (merged into the admin document by openapi.ts).
+const json = (schema: unknown) => ({ content: { 'application/json': { schema } } });
+const ref = (name: string) => ({ $ref: `#/components/schemas/${name}` });
+const error = { description: 'Error', ...json(ref('Error')) };
+const q = (name: string, schema: object, description?: string) => ({ name, in: 'query', schema, ...(description ? { description } : {}) });
+const keyParam = q('key', { type: 'string' }, 'The key id, when several keys used the same session id ("-" for calls made without a key).');
+const idParam = { name: 'id', in: 'path', required: true, schema: { type: 'string' }, description: 'The session id (x-session-id, MCP session id, or request id).' };
+const nullable = (type: string) => ({ type: [type, 'null'] });
+
+const BrokenLink = {
+  type: 'object',
+  properties: {
+    seq: { type: 'integer' },
+    id: nullable('integer'),
+    eventId: nullable('string'),
+    problem: { enum: ['hash_mismatch', 'prev_hash_mismatch', 'seq_gap', 'payload_missing', 'tail_missing'] },
+    detail: { type: 'string' },
+  },
+};
+
+export const auditSchemas = {
+  SessionView: {
+    type: 'object',
+    properties: {
+      id: { type: 'string' },
+      key: nullable('string'),
+      team: nullable('string'),
+      client: { type: 'object', properties: { name: nullable('string'), version: nullable('string'), userAgent: nullable('string') } },
+      firstSeen: { type: 'string', format: 'date-time' },
+      lastSeen: { type: 'string', format: 'date-time' },
+      events: { type: 'integer' },
+      totals: {
+        type: 'object',
+        properties: Object.fromEntries(['calls', 'inputTokens', 'outputTokens', 'costMicros', 'denials', 'redactions'].map((k) => [k, { type: 'integer' }])),
+      },
+    },
+  },
+  AuditEvent: {
+    type: 'object',
+    description: 'One audit row under its database column names (OTel semantic conventions where one exists), payload inline.',
+    properties: {
+      seq: { type: 'integer' },
+      time: { type: 'string', format: 'date-time' },
+      kind: { enum: ['model_call', 'tool_call', 'resource_read', 'prompt_get', 'policy_decision'] },
+      request_id: { type: 'string' },
+      trace_id: nullable('string'),
+      span_id: nullable('string'),
+      'gen_ai.request.model': nullable('string'),
+      'gen_ai.response.model': nullable('string'),
+      'gen_ai.provider.name': nullable('string'),
+      'gen_ai.usage.input_tokens': nullable('integer'),
+      'gen_ai.usage.output_tokens': nullable('integer'),
+      'gen_ai.tool.name': nullable('string'),
+      'mcp.method.name': nullable('string'),
+      'mcp.session.id': nullable('string'),
+      'mcp.resource.uri': nullable('string'),
+      decision: { enum: ['allowed', 'denied', 'redacted', 'flagged', null] },
+      rule: nullable('string'),
+      reason: nullable('string'),
+      status: nullable('integer'),
+      error_code: nullable('string'),
+      latency_ms: nullable('integer'),
+      cost_micros: nullable('integer'),
+      findings: { type: ['object', 'null'], additionalProperties: { type: 'integer' }, description: 'PII finding counts by type.' },
+      payload: { description: 'The request as the upstream saw it and the response (per audit.payloads).' },
+      prev_hash: { type: 'string' },
+      hash: { type: 'string' },
+    },
+  },
+  VerifyResult: {
+    type: 'object',
+    properties: { session: { type: 'string' }, key: nullable('string'), ok: { type: 'boolean' }, checked: { type: 'integer' }, broken: { oneOf: [BrokenLink, { type: 'null' }] } },
+  },
+};
+
+export const auditPaths = {
+  '/admin/sessions': {
+    get: {
+      summary: 'List agent sessions, most recent first',
+      parameters: [
+        q('key', { type: 'string' }),
+        q('team', { type: 'string' }),
+        q('from', { type: 'string', format: 'date-time' }, 'Sessions active at or after this time.'),
+        q('to', { type: 'string', format: 'date-time' }, 'Sessions started at or before this time.'),
+        q('hasDenials', { enum: ['true', 'false'] }),
+        q('limit', { type: 'integer', minimum: 1, maximum: 500, default: 50 }),
+        q('offset', { type: 'integer', minimum: 0, default: 0 }),
+      ],
+      responses: {
+        200: { description: 'Sessions', ...json({ type: 'object', properties: { data: { type: 'array', items: ref('SessionView') }, nextOffset: nullable('integer') } }) },
+        400: error,
+        401: error,
+      },
+    },
+  },
+  '/admin/sessions/{id}': {
+    get: {
+      summary: "One session's ordered timeline",
+      parameters: [idParam, keyParam],
+      responses: { 200: { description: 'Timeline', ...json({ type: 'object', properties: { session: ref('SessionView'), events: { type: 'array', items: ref('AuditEvent') } } }) }, 400: error, 404: error },
+    },
+  },
+  '/admin/sessions/{id}/export': {
+    get: {
+      summary: 'The session as JSON Lines: a session line, then one line per event in seq order',
+      parameters: [idParam, keyParam],
+      responses: { 200: { description: 'JSON Lines', content: { 'application/x-ndjson': { schema: { type: 'string' } } } }, 404: error },
+    },
+  },
+  '/admin/audit/verify': {
+    get: {
+      summary: "Verify the hash chain of one session (or every session); reports the first broken link",
+      parameters: [q('session', { type: 'string' }), keyParam],
+      responses: {
+        200: {
+          description: 'Verification result',
+          ...json({ oneOf: [ref('VerifyResult'), { type: 'object', properties: { ok: { type: 'boolean' }, sessions: { type: 'integer' }, broken: { type: 'array', items: ref('VerifyResult') } } }] }),
+        },
+        404: error,
+      },
+    },
+  },
+};

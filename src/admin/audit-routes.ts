@@ -1,0 +1,43 @@
+// /admin/sessions and /admin/audit: session lists, timelines, JSON Lines export and hash-chain verification.
+import type { Hono } from 'hono';
+import { stream } from 'hono/streaming';
+import { z } from 'zod';
+import { GatewayError } from '../errors.js';
+import type { AppEnv } from '../http/context.js';
+import { createSessionsService, SessionQuerySchema } from '../tracing/sessions-service.js';
+
+const KeyQuerySchema = z.object({ key: z.string().optional() }).strict();
+const VerifyQuerySchema = z.object({ session: z.string().optional(), key: z.string().optional() }).strict();
+
+function query<T extends z.ZodType>(schema: T, q: Record<string, string>): z.output<T> {
+  const r = schema.safeParse(q);
+  if (!r.success) throw new GatewayError('invalid_request', `Invalid query: ${r.error.issues.map((i) => `${i.path.join('.') || '(query)'}: ${i.message}`).join('; ')}`);
+  return r.data;
+}
+
+/** Registers the routes on the (already authenticated) admin app. */
+export function auditRoutes(app: Hono<AppEnv>): void {
+  const svc = (c: { var: AppEnv['Variables'] }) => createSessionsService(c.var.deps.repo);
+
+  app.get('/sessions', async (c) => c.json(await svc(c).list(query(SessionQuerySchema, c.req.query()))));
+  app.get('/sessions/:id', async (c) => {
+    const { key } = query(KeyQuerySchema, c.req.query());
+    return c.json(await svc(c).timeline(c.req.param('id'), key));
+  });
+  app.get('/sessions/:id/export', async (c) => {
+    const { key } = query(KeyQuerySchema, c.req.query());
+    const lines = svc(c).exportLines(c.req.param('id'), key);
+    const first = await lines.next(); // a missing session is a 404, not an empty stream
+    c.header('content-type', 'application/x-ndjson; charset=utf-8');
+    c.header('content-disposition', `attachment; filename="session-${encodeURIComponent(c.req.param('id'))}.jsonl"`);
+    return stream(c, async (s) => {
+      if (!first.done) await s.write(first.value);
+      for await (const line of lines) await s.write(line);
+    });
+  });
+  app.get('/audit/verify', async (c) => {
+    const { session, key } = query(VerifyQuerySchema, c.req.query());
+    if (session) return c.json(await svc(c).verify(session, key));
+    return c.json(await svc(c).verifyAll(key));
+  });
+}

@@ -1,0 +1,18 @@
+// Multi-row inserts for the audit tables: one JSON parameter through json_to_recordset (as request-log-insert does), for any table.
+import { getTableColumns, sql, type SQL } from 'drizzle-orm';
+import type { PgTable } from 'drizzle-orm/pg-core';
+import type { Db } from './db.js';
+
+const SERIAL: Record<string, string> = { bigserial: 'bigint', serial: 'integer', smallserial: 'smallint' };
+
+/** Inserts rows keyed by the table's TS property names; columns no row sets keep their defaults. */
+export async function insertJsonRows(db: Db, table: PgTable, rows: ReadonlyArray<Record<string, unknown>>, suffix: SQL = sql``): Promise<void> {
+  if (!rows.length) return;
+  const all = Object.entries(getTableColumns(table)).map(([key, col]) => ({ key, name: `"${col.name}"`, type: SERIAL[col.getSQLType()] ?? col.getSQLType() }));
+  const cols = all.filter((c) => rows.some((r) => r[c.key] !== undefined));
+  const json = JSON.stringify(rows.map((r) => Object.fromEntries(cols.map((c) => [c.key, r[c.key] ?? null]))));
+  const names = sql.raw(cols.map((c) => c.name).join(', '));
+  const defs = sql.raw(cols.map((c) => `"${c.key}" ${c.type}`).join(', '));
+  const picks = sql.raw(cols.map((c) => `r."${c.key}"`).join(', '));
+  await db.execute(sql`insert into ${table} (${names}) select ${picks} from json_to_recordset(${json}::json) as r(${defs}) ${suffix}`);
+}

@@ -1,0 +1,138 @@
+// Reading the audit trail: session lists, one session's timeline, JSON Lines export, chain verification (admin API and CLI).
+import { getTableColumns } from 'drizzle-orm';
+import { z } from 'zod';
+import { GatewayError } from '../errors.js';
+import type { AuditRepo, EventWithPayload, SessionKey } from '../storage/audit-repo.js';
+import { auditEvents, type AgentSessionRow } from '../storage/schema.js';
+import { createChainVerifier, type BrokenLink } from './audit-chain.js';
+
+export const SessionQuerySchema = z
+  .object({
+    key: z.string().optional(),
+    team: z.string().optional(),
+    from: z.coerce.date().optional(),
+    to: z.coerce.date().optional(),
+    hasDenials: z.enum(['true', 'false']).transform((v) => v === 'true').optional(),
+    limit: z.coerce.number().int().min(1).max(500).default(50),
+    offset: z.coerce.number().int().min(0).default(0),
+  })
+  .strict();
+
+export interface SessionView {
+  id: string;
+  key: string | null;
+  team: string | null;
+  client: { name: string | null; version: string | null; userAgent: string | null };
+  firstSeen: string;
+  lastSeen: string;
+  events: number;
+  totals: { calls: number; inputTokens: number; outputTokens: number; costMicros: number; denials: number; redactions: number };
+}
+
+/** An event as exported: the database column names (OTel semconv where one exists), the payload inline. */
+export type EventView = Record<string, unknown>;
+
+export interface VerifyResult {
+  session: string;
+  key: string | null;
+  ok: boolean;
+  checked: number;
+  broken: BrokenLink | null;
+}
+
+export interface SessionsService {
+  list(f: z.output<typeof SessionQuerySchema>): Promise<{ data: SessionView[]; nextOffset: number | null }>;
+  get(id: string, key?: string): Promise<SessionView>;
+  timeline(id: string, key?: string): Promise<{ session: SessionView; events: EventView[] }>;
+  exportLines(id: string, key?: string): AsyncGenerator<string>;
+  verify(id: string, key?: string): Promise<VerifyResult>;
+  /** Every session (or those of one key); stops collecting after `maxBroken` broken ones. */
+  verifyAll(key?: string, maxBroken?: number): Promise<{ ok: boolean; sessions: number; broken: VerifyResult[] }>;
+}
+
+const PAGE = 500;
+const columnName = Object.fromEntries(Object.entries(getTableColumns(auditEvents)).map(([k, c]) => [k, c.name]));
+
+export function sessionView(s: AgentSessionRow): SessionView {
+  return {
+    id: s.sessionId,
+    key: s.keyId || null,
+    team: s.teamId,
+    client: { name: s.clientName, version: s.clientVersion, userAgent: s.userAgent },
+    firstSeen: s.firstSeen.toISOString(),
+    lastSeen: s.lastSeen.toISOString(),
+    events: s.lastSeq - s.anchorSeq + 1,
+    totals: { calls: s.calls, inputTokens: s.inputTokens, outputTokens: s.outputTokens, costMicros: s.costMicros, denials: s.denials, redactions: s.redactions },
+  };
+}
+
+export function eventView(e: EventWithPayload): EventView {
+  const out: EventView = {};
+  for (const [k, v] of Object.entries(e)) {
+    if (k === 'sidePayload' || k === 'sideMissing') continue;
+    out[columnName[k] ?? k] = v instanceof Date ? v.toISOString() : v;
+  }
+  if (e.payloadId) out.payload = e.sidePayload ?? null;
+  return out;
+}
+
+export function createSessionsService(repo: AuditRepo): SessionsService {
+  async function one(id: string, key?: string): Promise<AgentSessionRow> {
+    const found = await repo.findSessions(id, key === undefined ? undefined : key === '-' ? '' : key);
+    if (!found.length) throw new GatewayError('not_found', `No session "${id}"${key ? ` for key "${key}"` : ''}.`);
+    if (found.length > 1) {
+      throw new GatewayError('invalid_request', `Session id "${id}" is used by several keys (${found.map((s) => s.keyId || '-').join(', ')}); pass key.`, { param: 'key' });
+    }
+    return found[0]!;
+  }
+
+  async function* pages(k: SessionKey): AsyncGenerator<EventWithPayload> {
+    for (let after = 0; ; ) {
+      const rows = await repo.readAuditEvents(k, after, PAGE);
+      yield* rows;
+      if (rows.length < PAGE) return;
+      after = rows.at(-1)!.seq;
+    }
+  }
+
+  async function verifyRow(s: AgentSessionRow): Promise<VerifyResult> {
+    const v = createChainVerifier({ seq: s.anchorSeq, hash: s.anchorHash });
+    for await (const e of pages(s)) if (!v.push(e, e.payloadId ? e.sidePayload : e.payload, e.sideMissing)) break;
+    const r = v.end(s);
+    return { session: s.sessionId, key: s.keyId || null, ...r };
+  }
+
+  return {
+    async list(f) {
+      const rows = await repo.listSessions({ keyId: f.key, teamId: f.team, from: f.from, to: f.to, hasDenials: f.hasDenials, limit: f.limit + 1, offset: f.offset });
+      return { data: rows.slice(0, f.limit).map(sessionView), nextOffset: rows.length > f.limit ? f.offset + f.limit : null };
+    },
+    get: async (id, key) => sessionView(await one(id, key)),
+    async timeline(id, key) {
+      const s = await one(id, key);
+      const events: EventView[] = [];
+      for await (const e of pages(s)) events.push(eventView(e));
+      return { session: sessionView(s), events };
+    },
+    async *exportLines(id, key) {
+      const s = await one(id, key);
+      yield `${JSON.stringify({ type: 'session', ...sessionView(s), anchor: { seq: s.anchorSeq, hash: s.anchorHash } })}\n`;
+      for await (const e of pages(s)) yield `${JSON.stringify({ type: 'event', ...eventView(e) })}\n`;
+    },
+    verify: async (id, key) => verifyRow(await one(id, key)),
+    async verifyAll(key, maxBroken = 20) {
+      const broken: VerifyResult[] = [];
+      let sessions = 0;
+      for (let offset = 0; ; offset += PAGE) {
+        const rows = await repo.listSessions({ keyId: key, limit: PAGE, offset });
+        for (const s of rows) {
+          sessions++;
+          const r = await verifyRow(s);
+          if (!r.ok && broken.length < maxBroken) broken.push(r);
+        }
+        if (rows.length < PAGE) break;
+      }
+      return { ok: broken.length === 0, sessions, broken };
+    },
+  };
+}
