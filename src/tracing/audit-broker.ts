@@ -31,7 +31,7 @@ export function recordModelCall(deps: Deps, ctx: CallContext, row: RequestLogRow
     principal: { keyId: ctx.principal?.keyId ?? ctx.keyId, teamId: ctx.principal?.teamId ?? ctx.team ?? null },
     sessionId: ctx.sessionId,
     requestId: ctx.requestId,
-    client: { userAgent: (ctx as CallContext & { userAgent?: string | null }).userAgent ?? null },
+    client: { userAgent: ctx.userAgent ?? null },
     model: { requested: row.modelRequested ?? '', served: row.modelServed ?? null, provider: row.provider ?? null },
     stream: row.stream ?? false,
     decisions: pctx?.decisions ?? [],
@@ -40,7 +40,8 @@ export function recordModelCall(deps: Deps, ctx: CallContext, row: RequestLogRow
     latencyMs: row.latencyMs,
     usage: { inputTokens: row.inputTokens ?? null, outputTokens: row.outputTokens ?? null },
     costMicros: row.costMicros ?? null,
-    request: pctx?.input ?? a.req,
+    // Only an admitted call's input went upstream (redacted); a denied one may not have met the PII step yet.
+    request: a.pctx ? a.pctx.input : undefined,
     response: a.response ?? (row.errorCode ? { error: row.errorCode } : undefined),
     originalRequest: a.req,
   });
@@ -89,15 +90,15 @@ const KIND: Record<McpOperation['method'], AuditKind> = { 'tools/call': 'tool_ca
 
 /** Records one MCP operation from the broker's outcome. */
 export function recordMcpCall(deps: Deps, ctx: McpCallContext, op: McpOperation, outcome: Outcome, status: number, errorCode: string | null, pctx?: PolicyContext): void {
-  const args = pctx && pctx.input !== null && op.method !== 'resources/read' ? { ...op.params, arguments: pctx.input } : op.params;
-  const client = (ctx as McpCallContext & { client?: { name?: string; version?: string; userAgent?: string | null } }).client;
+  // A denied operation never went upstream, and may not have met the PII step: keep its target, not its arguments.
+  const args = outcome.kind === 'denied' ? { ...op.params, arguments: undefined } : pctx && pctx.input !== null && op.method !== 'resources/read' ? { ...op.params, arguments: pctx.input } : op.params;
   deps.audit.recordCall({
     kind: KIND[op.method],
     principal: { keyId: ctx.principal?.keyId ?? ctx.keyId, teamId: ctx.principal?.teamId ?? null },
     sessionId: ctx.sessionId,
     requestId: ctx.requestId,
     mcpSessionId: ctx.mcpSessionId,
-    client: client ?? {},
+    client: ctx.client ?? {},
     mcp: {
       method: op.method,
       server: op.serverId,

@@ -44,7 +44,7 @@ describe('an agent run across both doors', () => {
       for await (const c of stream) streamed += c.choices[0]?.delta.content ?? '';
       expect(streamed).toBe('echo: stream it');
 
-      await expect(openai.chat.completions.create({ model: 'other/echo', messages: [{ role: 'user', content: 'not allowed' }] })).rejects.toMatchObject({ status: 403 });
+      await expect(openai.chat.completions.create({ model: 'other/echo', messages: [{ role: 'user', content: 'not allowed bob@example.org' }] })).rejects.toMatchObject({ status: 403 });
 
       const pii = await openai.chat.completions.create({ model: 'mock/echo', messages: [{ role: 'user', content: 'mail alice.smith@example.com now' }] });
       expect(pii.choices[0]?.message.content).not.toContain('alice.smith@example.com');
@@ -79,6 +79,7 @@ describe('an agent run across both doors', () => {
     // Payloads are stored as the upstream saw them: redacted, with no original in the default capture mode.
     const exported = await (await fetch(`${gw.url}/admin/sessions/${session}/export`, { headers: admin })).text();
     expect(exported).not.toContain('alice.smith@example.com');
+    expect(exported).not.toContain('bob@example.org'); // denied before the PII step: no request stored
     expect(exported.trim().split('\n')).toHaveLength(9);
 
     expect(t.session.key).toBe('k-run');

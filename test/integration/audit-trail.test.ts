@@ -185,3 +185,30 @@ describe.skipIf(!process.env.DATABASE_URL)('two replicas writing to one session'
     }
   });
 });
+
+describe('audit.failClosed', () => {
+  it('refuses new calls with 503 while the trail is dropping events, and serves again once it accepts them', async () => {
+    const g = await startTestGateway({ providers: { mock: { kind: 'mock' } }, audit: { failClosed: true, maxQueue: 1, flushIntervalMs: 10 } });
+    const chat = () =>
+      fetch(`${g.url}/v1/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ model: 'mock/echo', messages: [{ role: 'user', content: 'x' }] }) });
+    const repo = g.deps.repo;
+    const real = repo.appendAudit;
+    try {
+      repo.appendAudit = async () => {
+        throw new Error('down');
+      };
+      expect((await chat()).status).toBe(200); // queued
+      expect((await chat()).status).toBe(200); // answered, but its event had to be dropped
+      const refused = await chat();
+      expect(refused.status).toBe(503);
+      expect(((await refused.json()) as { error: { message: string } }).error.message).toMatch(/audit/);
+      expect(g.deps.audit.stats()).toMatchObject({ accepting: false });
+      repo.appendAudit = real;
+      await g.deps.audit.flush();
+      expect((await chat()).status).toBe(200);
+    } finally {
+      repo.appendAudit = real;
+      await g.stop();
+    }
+  });
+});

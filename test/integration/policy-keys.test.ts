@@ -27,7 +27,8 @@ beforeAll(async () => {
   const cfg = { mcpServers: { fixture: { type: 'http', url: fixture.url } }, providers: { mock: { kind: 'mock', models: ['echo'] } }, auth: { keyCacheTtlMs: 600_000 } };
   // Two replicas on one database (and one Redis when REDIS_URL is set).
   a = await startTestGateway(cfg, { GATEWAY_ADMIN_KEY: ADMIN, ...(process.env.REDIS_URL ? { REDIS_URL: process.env.REDIS_URL } : {}) });
-  b = await startTestGateway({ ...cfg, storage: a.deps.config.storage.databaseUrl ? {} : undefined }, { GATEWAY_ADMIN_KEY: ADMIN, ...(process.env.REDIS_URL ? { REDIS_URL: process.env.REDIS_URL } : {}) });
+  // A second replica needs a shared database; PGlite in memory is private to one instance, so then b is a.
+  b = process.env.DATABASE_URL ? await startTestGateway(cfg, { GATEWAY_ADMIN_KEY: ADMIN, ...(process.env.REDIS_URL ? { REDIS_URL: process.env.REDIS_URL } : {}) }) : a;
   const team = `t${Date.now()}`;
   expect((await admin(a, 'PUT', `/teams/${team}`, { name: 'Team', models: ['mock/*'] })).status).toBe(200);
   for (const k of ['good', 'revoked', 'expired'] as const) keys[k] = (await admin(a, 'POST', '/keys', { name: k, team })).json.key;
@@ -38,7 +39,7 @@ beforeAll(async () => {
   expect((await admin(a, 'PATCH', `/keys/${id('expired')}`, { expiresAt: '2020-01-01T00:00:00Z' })).json.status).toBe('expired');
 });
 afterAll(async () => {
-  await Promise.all([a?.stop(), b?.stop()]);
+  await Promise.all([a?.stop(), b !== a ? b?.stop() : undefined]);
   await fixture?.stop();
 });
 
