@@ -19,7 +19,7 @@ import { openDatabase, type Database } from './storage/db.js';
 import { openRedis, type SharedRedis } from './storage/redis.js';
 import { createRepo, type Repo } from './storage/repo.js';
 import { createAuditTrail, type AuditTrail } from './tracing/audit.js';
-import { createMetrics, type Metrics } from './tracing/metrics.js';
+import { createMetrics, disabledMetrics, type Metrics } from './tracing/metrics.js';
 import { createTracing, currentTraceIds, type Tracing } from './tracing/otel.js';
 import { createRequestLogWriter, disabledRequestLog, type RequestLogWriter } from './tracing/request-log.js';
 
@@ -94,7 +94,7 @@ export async function createDeps(config: GatewayConfig, opts: { log?: Logger } =
     inflight: createInflight(),
     tracing,
     // Scrape-time sources read deps live: the router and hub may be swapped by a config reload.
-    metrics: createMetrics({
+    metrics: !config.telemetry.metrics.enabled ? disabledMetrics() : createMetrics({
       processMetrics: config.telemetry.metrics.processMetrics,
       sources: {
         inflight: () => deps.inflight.count(),

@@ -16,14 +16,14 @@ export interface ModeSpec {
 
 export const MODES: Record<ModeName, ModeSpec> = {
   on: {
-    description: 'as users run it: virtual-key auth, request log to Postgres, info logging (plus policy/audit/metrics as they land)',
+    description: 'as users run it: virtual-key auth with a budget and rate limits (policy steps run), request log and audit trail to Postgres, metrics, info logging',
     auth: true,
-    config: { logLevel: 'info', requestLog: {} },
+    config: { logLevel: 'info', requestLog: {}, audit: { enabled: true }, telemetry: { metrics: { enabled: true } } },
   },
   off: {
-    description: 'minimal: no keys, request log disabled, warn logging',
+    description: 'minimal: no keys (no policy), request log, audit trail and metrics off, warn logging',
     auth: false,
-    config: { logLevel: 'warn', requestLog: { enabled: false } },
+    config: { logLevel: 'warn', requestLog: { enabled: false }, audit: { enabled: false }, telemetry: { metrics: { enabled: false } } },
   },
 };
 
@@ -49,7 +49,8 @@ export function writeGatewayConfig(o: { dir: string; mode: ModeName; port: numbe
     },
     ...structuredClone(spec.config),
   };
-  if (keyId && key) cfg.keys = [{ id: keyId, key }];
+  // Limits far above the bench's load: the steps run (reserve, settle, count) without ever refusing.
+  if (keyId && key) cfg.keys = [{ id: keyId, key, budgets: [{ period: 'total', usd: 1_000_000 }], rateLimits: { requestsPerMinute: 10_000_000, tokensPerMinute: 1_000_000_000 } }];
   if (!accepts(cfg) && o.mode === 'off') {
     // An older gateway without the switch: fall back to the lightest settings it has.
     cfg.requestLog = { flushIntervalMs: 60_000, maxBatch: 100_000 };

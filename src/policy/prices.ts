@@ -39,31 +39,68 @@ function overrideCost(p: PriceOverride, u: TokenUsage): number {
   return Math.round(usd * MICROS);
 }
 
+/** USD per token, when the table prices a model linearly (no long-context tiers). */
+interface LinearRates {
+  input: number;
+  output: number;
+  cacheRead: number;
+  cacheWrite: number;
+}
+
+const PROBE = 1_000_000;
+
 export function createPriceBook(config: GatewayConfig): PriceBook {
-  const unknown = new Set<string>();
+  // Per `<provider>/<model>`: linear rates, 'tiered' (ask the table each time), or null (not in the table).
+  const table = new Map<string, LinearRates | 'tiered' | null>();
+
+  function calc(model: string, tableProvider: string | null, u: Record<string, number | undefined>): number | null {
+    const r = calcPrice(u, model, tableProvider ? { providerId: tableProvider } : undefined);
+    return r ? r.total_price : null;
+  }
+
+  /** A table lookup scans every model: do it once per model and keep per-token rates when prices are linear. */
+  function entry(providerId: string, model: string, tableProvider: string | null): LinearRates | 'tiered' | null {
+    const memo = `${providerId}/${model}`;
+    let e = table.get(memo);
+    if (e !== undefined) return e;
+    const input = calc(model, tableProvider, { input_tokens: PROBE });
+    if (input === null) e = null;
+    else {
+      const output = calc(model, tableProvider, { output_tokens: PROBE }) ?? 0;
+      const small = (calc(model, tableProvider, { input_tokens: 1000 }) ?? 0) * (PROBE / 1000);
+      const smallOut = (calc(model, tableProvider, { output_tokens: 1000 }) ?? 0) * (PROBE / 1000);
+      const linear = Math.abs(small - input) <= 1e-9 * Math.max(1, input) && Math.abs(smallOut - output) <= 1e-9 * Math.max(1, output);
+      e = linear
+        ? {
+            input: input / PROBE,
+            output: output / PROBE,
+            cacheRead: (calc(model, tableProvider, { input_tokens: PROBE, cache_read_tokens: PROBE }) ?? input) / PROBE,
+            cacheWrite: (calc(model, tableProvider, { input_tokens: PROBE, cache_write_tokens: PROBE }) ?? input) / PROBE,
+          }
+        : 'tiered';
+    }
+    table.set(memo, e);
+    return e;
+  }
 
   function tableCost(providerId: string, model: string, u: TokenUsage): number | null {
     const kind = config.providers[providerId]?.kind;
     const tableProvider = kind ? TABLE_PROVIDER[kind] : null;
-    const memo = `${providerId}/${model}`;
-    if (unknown.has(memo)) return null;
+    const e = entry(providerId, model, tableProvider);
+    if (e === null) return null;
     const cached = u.cacheReadTokens ?? 0;
     const written = u.cacheWriteTokens ?? 0;
-    const result = calcPrice(
-      {
-        input_tokens: u.inputTokens,
-        output_tokens: u.outputTokens,
-        cache_read_tokens: cached || undefined,
-        cache_write_tokens: written || undefined,
-      },
-      model,
-      tableProvider ? { providerId: tableProvider } : undefined,
-    );
-    if (!result) {
-      unknown.add(memo); // a miss costs a full table scan; remember it
-      return null;
+    if (e !== 'tiered') {
+      const plain = Math.max(0, u.inputTokens - cached - written);
+      return Math.round((plain * e.input + cached * e.cacheRead + written * e.cacheWrite + u.outputTokens * e.output) * MICROS);
     }
-    return Math.round(result.total_price * MICROS);
+    const usd = calc(model, tableProvider, {
+      input_tokens: u.inputTokens,
+      output_tokens: u.outputTokens,
+      cache_read_tokens: cached || undefined,
+      cache_write_tokens: written || undefined,
+    });
+    return usd === null ? null : Math.round(usd * MICROS);
   }
 
   function cost(providerId: string, model: string, u: TokenUsage): number | null {

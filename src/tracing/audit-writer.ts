@@ -2,7 +2,7 @@
 import type { Logger } from '../log.js';
 import { sessionRef, type AuditRepo, type BuiltBatch, type ChainTip, type SessionSeed, type SessionUpdate } from '../storage/audit-repo.js';
 import type { NewAuditEvent } from '../storage/schema.js';
-import { canonical, eventHash, payloadHash, sanitize } from './audit-chain.js';
+import { canonical, eventHash, sanitize, sha256 } from './audit-chain.js';
 import type { AuditSpool } from './audit-spool.js';
 
 type ChainFields = 'id' | 'seq' | 'prevHash' | 'hash' | 'payload' | 'payloadId' | 'time';
@@ -83,9 +83,22 @@ export function buildBatch(batch: Prepared[], tips: Map<string, ChainTip>, exist
 /** Hashing and NUL-scrubbing of payloads happen here, at flush time, not on the request path. */
 function prepare(p: PendingEvent): Prepared {
   const payload = sanitize(p.payload);
-  const digest = payloadHash(payload);
-  return { ...p, payload, digest, size: digest === null ? 0 : Buffer.byteLength(canonical(payload)) };
+  if (payload === null || payload === undefined) return { ...p, payload, digest: null, size: 0 };
+  const text = canonical(payload);
+  return { ...p, payload, digest: sha256(text), size: Buffer.byteLength(text) };
 }
+
+/** Prepares a batch a slice at a time, yielding between slices so a large flush never stalls requests in flight. */
+async function prepareAll(batch: PendingEvent[]): Promise<Prepared[]> {
+  const out: Prepared[] = [];
+  for (let i = 0; i < batch.length; i += PREPARE_SLICE) {
+    if (i > 0) await new Promise<void>((r) => setImmediate(r));
+    for (const p of batch.slice(i, i + PREPARE_SLICE)) out.push(prepare(p));
+  }
+  return out;
+}
+
+const PREPARE_SLICE = 32;
 
 export function createAuditWriter(repo: Pick<AuditRepo, 'appendAudit'>, log: Logger, opts: AuditWriterOptions, spool: AuditSpool<PendingEvent> | null): AuditWriter {
   let queue: PendingEvent[] = [];
@@ -104,7 +117,7 @@ export function createAuditWriter(repo: Pick<AuditRepo, 'appendAudit'>, log: Log
   const max = opts.backoffMaxMs ?? 30_000;
 
   async function append(batch: PendingEvent[], dedupe: boolean): Promise<void> {
-    const prepared = batch.map(prepare);
+    const prepared = await prepareAll(batch);
     const seeds = new Map<string, SessionSeed>();
     for (const p of prepared) if (!seeds.has(sessionRef(p.event))) seeds.set(sessionRef(p.event), { keyId: p.event.keyId, sessionId: p.event.sessionId, ...p.session, time: new Date(p.event.time) });
     const started = performance.now();

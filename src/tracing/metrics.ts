@@ -54,6 +54,12 @@ export interface Metrics {
   render(): Promise<string>;
 }
 
+/** For `telemetry.metrics.enabled: false`: nothing recorded on the hot path, nothing served. */
+export function disabledMetrics(): Metrics {
+  const noop = (): void => undefined;
+  return { contentType: 'text/plain', http: noop, llmCall: noop, toolCall: noop, denial: noop, render: async () => '' };
+}
+
 const SLOW = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120];
 const FAST = [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1];
 
