@@ -162,10 +162,6 @@ export async function runChatRouted(deps: Deps, ctx: CallContext, req: ChatReque
   }
 }
 
-export async function runChat(deps: Deps, ctx: CallContext, req: ChatRequest): Promise<ChatCompletion> {
-  return (await runChatRouted(deps, ctx, req)).response;
-}
-
 export async function runChatStream(deps: Deps, ctx: CallContext, req: ChatRequest): Promise<ChatStreamResult> {
   const row = logRow(ctx, 'chat.completions', req.model, true);
   const trace = newTrace();
@@ -244,8 +240,4 @@ export async function runEmbeddingsRouted(deps: Deps, ctx: CallContext, req: Emb
     settleUsage(adm, undefined, null, false);
     throw e;
   }
-}
-
-export async function runEmbeddings(deps: Deps, ctx: CallContext, req: EmbeddingsRequest): Promise<EmbeddingsResponse> {
-  return (await runEmbeddingsRouted(deps, ctx, req)).response;
 }

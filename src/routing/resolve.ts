@@ -14,7 +14,6 @@ export interface ResolvedModel {
 }
 
 export interface ModelResolver {
-  resolve(requested: string): ResolvedModel;
   /** Every model name a client can send: aliases, then `<provider>/<model>` for declared models. */
   list(): Array<{ id: string; ownedBy: string }>;
 }

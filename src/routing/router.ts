@@ -114,11 +114,6 @@ export function createRouter(config: GatewayConfig, providers: ProviderRegistry,
     plan,
     health,
     rand,
-    resolve(requested) {
-      const p = plan(requested, { keyId: null, team: null, tag: null });
-      const t = p.candidates[0]!;
-      return { requested, alias: p.alias, provider: t.provider, model: t.model };
-    },
     targets() {
       const seen = new Map<string, Target>();
       for (const a of aliases.values()) for (const g of [a.base, ...a.rules.map((r) => r.group)]) for (const t of g.targets) seen.set(t.key, t);

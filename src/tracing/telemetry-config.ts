@@ -1,4 +1,4 @@
-// The `telemetry` config block and how the standard OTEL_* variables fill it (config.ts passes the env; nothing here reads process.env).
+// The `telemetry` config block and how the standard OTEL_* variables fill it (config.ts passes the environment in; this module reads none itself).
 import { z } from 'zod';
 
 const SAMPLERS = ['always_on', 'always_off', 'traceidratio', 'parentbased_always_on', 'parentbased_always_off', 'parentbased_traceidratio'] as const;

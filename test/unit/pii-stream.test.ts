@@ -4,19 +4,11 @@ import { describe, expect, it } from 'vitest';
 import { createRedactionContext } from '../../src/policy/pii/context.js';
 import { redact } from '../../src/policy/pii/redact.js';
 import { createStreamRedactor } from '../../src/policy/pii/stream.js';
+import { createRng } from '../../src/routing/strategies.js';
 import { POSITIVES } from '../fixtures/pii-corpus/positives.js';
 
-/** mulberry32: small seeded PRNG so a failing chunking can be replayed from its seed. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** A seeded PRNG, so a failing chunking can be replayed from its seed. */
+const prng = createRng;
 
 function chunk(text: string, rnd: () => number): string[] {
   const maxSize = [1, 2, 4, 8, 32, 128, 1024][Math.floor(rnd() * 7)] ?? 4;
