@@ -1,4 +1,5 @@
 // The gateway's closed list of error codes, their HTTP statuses, and the OpenAI-shaped renderer.
+import { redactKeyPatterns } from './providers/key-patterns.js';
 
 export const ERROR_CODES = {
   invalid_json: { status: 400, type: 'invalid_request_error' },
@@ -10,6 +11,7 @@ export const ERROR_CODES = {
   model_not_found: { status: 404, type: 'invalid_request_error' },
   not_found: { status: 404, type: 'invalid_request_error' },
   payload_too_large: { status: 413, type: 'invalid_request_error' },
+  unsupported_media_type: { status: 415, type: 'invalid_request_error' },
   rate_limit_exceeded: { status: 429, type: 'rate_limit_error' },
   insufficient_quota: { status: 429, type: 'insufficient_quota' },
   upstream_bad_request: { status: 400, type: 'invalid_request_error' },
@@ -58,8 +60,16 @@ export interface OpenAIErrorBody {
   error: { message: string; type: string; code: string; param: string | null };
 }
 
+/**
+ * The message as any renderer may show it. Provider adapters already scrub their configured secrets; this is
+ * defence in depth for text that reached an error some other way: key-shaped strings never leave.
+ */
+export function publicMessage(err: Pick<Error, 'message'>): string {
+  return redactKeyPatterns(err.message);
+}
+
 export function toOpenAIError(err: GatewayError): OpenAIErrorBody {
-  return { error: { message: err.message, type: err.type, code: err.code, param: err.param } };
+  return { error: { message: publicMessage(err), type: err.type, code: err.code, param: err.param } };
 }
 
 /** Anything thrown that is not a GatewayError becomes an opaque 500: its message may hold internals. */

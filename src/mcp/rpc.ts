@@ -2,6 +2,7 @@
 import { Protocol, type RequestHandlerExtra } from '@modelcontextprotocol/sdk/shared/protocol.js';
 import { ErrorCode, McpError, type Notification, type Request, type Result } from '@modelcontextprotocol/sdk/types.js';
 import { z } from 'zod';
+import { publicMessage } from '../errors.js';
 
 export type JsonObject = Record<string, unknown>;
 export interface RpcMessage {
@@ -45,7 +46,7 @@ const PREFIX = /^MCP error -?\d+: /;
 /** Upstream JSON-RPC errors keep their code and message; anything else becomes a generic internal error. */
 export function relayError(err: unknown): RpcError {
   if (err instanceof RpcError) return err;
-  if (err instanceof McpError) return new RpcError(err.code, err.message.replace(PREFIX, ''), err.data);
+  if (err instanceof McpError) return new RpcError(err.code, publicMessage({ message: err.message.replace(PREFIX, '') }), err.data);
   return new RpcError(ErrorCode.InternalError, 'The gateway could not complete the request.');
 }
 

@@ -18,8 +18,10 @@ import {
   type ServerCapabilities,
 } from '@modelcontextprotocol/sdk/types.js';
 import type { Logger } from '../log.js';
+import { createScrubber } from '../providers/scrub.js';
 import type { McpServerConfig, McpSettings } from './config-schema.js';
 import { rawRequestHandler, type JsonObject, type RpcMessage } from './rpc.js';
+import { scrubRequests, upstreamSecrets } from './upstream-scrub.js';
 
 export type UpstreamState = 'idle' | 'connecting' | 'ready' | 'down' | 'closed';
 
@@ -61,6 +63,7 @@ export function createUpstream(id: string, config: McpServerConfig, settings: Mc
   let retryTimer: NodeJS.Timeout | undefined;
   let pingTimer: NodeJS.Timeout | undefined;
   let nextRetryAt = 0;
+  const scrubber = createScrubber(upstreamSecrets(config));
 
   const closed = (): boolean => state === 'closed';
   const setState = (s: UpstreamState) => {
@@ -73,7 +76,7 @@ export function createUpstream(id: string, config: McpServerConfig, settings: Mc
     if (config.type === 'stdio') {
       const t = new StdioClientTransport({ command: config.command, args: config.args, env: config.env, cwd: config.cwd, stderr: 'pipe' });
       const err = t.stderr;
-      if (err) createInterface({ input: err as PassThrough }).on('line', (line) => log.info({ mcpServer: id, stream: 'stderr' }, line));
+      if (err) createInterface({ input: err as PassThrough }).on('line', (line) => log.info({ mcpServer: id, stream: 'stderr' }, scrubber.scrub(line)));
       return t;
     }
     const requestInit = { headers: config.headers };
@@ -99,6 +102,7 @@ export function createUpstream(id: string, config: McpServerConfig, settings: Mc
     ]) {
       client.setNotificationHandler(schema, async (n) => events.onNotification(id, n as RpcMessage));
     }
+    scrubRequests(client, scrubber);
     return client;
   }
 
@@ -144,7 +148,7 @@ export function createUpstream(id: string, config: McpServerConfig, settings: Mc
         ]);
       } catch (err) {
         await transport.close().catch(() => undefined);
-        lastError = (err as Error).message;
+        lastError = scrubber.scrub(String((err as Error)?.message ?? err));
         log.warn({ mcpServer: id, err: lastError }, 'mcp upstream connect failed');
         if (!closed()) {
           setState('down');
@@ -164,7 +168,7 @@ export function createUpstream(id: string, config: McpServerConfig, settings: Mc
       lastError = undefined;
       pingTimer = setInterval(() => {
         client.ping({ timeout: config.timeouts.callMs }).catch((e: Error) => {
-          lost(`ping failed: ${e.message}`, conn);
+          lost(`ping failed: ${scrubber.scrub(String(e?.message ?? e))}`, conn);
           void transport.close().catch(() => undefined);
         });
       }, settings.healthIntervalMs);

@@ -8,11 +8,18 @@ import { toChatCompletion } from './anthropic-response.js';
 import { translateAnthropicStream } from './anthropic-stream.js';
 import type { AnthropicMessage } from './anthropic-types.js';
 import { bodyError, callUpstream, readJson, type UpstreamResponse } from './http.js';
+import { createScrubber, type Scrubber } from './scrub.js';
+import { withScrubbedErrors } from './scrubbed.js';
+import { providerSecrets } from './secret-variants.js';
 import type { Provider, ProviderCall } from './types.js';
 
 type AnthropicConfig = Extract<ProviderConfig, { kind: 'anthropic' }>;
 
-export function createAnthropicProvider(id: string, config: AnthropicConfig): Provider {
+export function createAnthropicProvider(
+  id: string,
+  config: AnthropicConfig,
+  scrubber: Scrubber = createScrubber(providerSecrets(config)),
+): Provider {
   const url = `${(config.baseUrl ?? 'https://api.anthropic.com').replace(/\/+$/, '')}/v1/messages`;
   // Credentials go last so a stray entry in config.headers cannot replace them.
   const headers: Record<string, string> = {
@@ -20,7 +27,6 @@ export function createAnthropicProvider(id: string, config: AnthropicConfig): Pr
     'anthropic-version': config.anthropicVersion,
     ...(config.apiKey ? { 'x-api-key': config.apiKey } : {}),
   };
-  const secrets = config.apiKey ? [config.apiKey] : [];
 
   const send = (req: ChatRequest, call: ProviderCall, stream: boolean): Promise<UpstreamResponse> =>
     callUpstream({
@@ -30,10 +36,10 @@ export function createAnthropicProvider(id: string, config: AnthropicConfig): Pr
       body: toAnthropicRequest(req, { model: call.model, defaultMaxTokens: config.defaultMaxTokens, stream }),
       signal: call.signal,
       timeouts: config.timeouts,
-      secrets,
+      scrubber,
     });
 
-  return {
+  return withScrubbedErrors({
     id,
     kind: 'anthropic',
     async chat(req, call) {
@@ -50,7 +56,7 @@ export function createAnthropicProvider(id: string, config: AnthropicConfig): Pr
     models() {
       return config.models;
     },
-  };
+  }, scrubber);
 }
 
 /** Turns transport failures while reading the SSE body into GatewayErrors (idle timeout, reset, abort). */

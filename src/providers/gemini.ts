@@ -8,6 +8,9 @@ import { toChatCompletion } from './gemini-response.js';
 import { translateGeminiStream } from './gemini-stream.js';
 import type { GeminiEmbedResponse, GeminiResponse } from './gemini-types.js';
 import { bodyError, callUpstream, readJson } from './http.js';
+import { createScrubber, type Scrubber } from './scrub.js';
+import { withScrubbedErrors } from './scrubbed.js';
+import { providerSecrets } from './secret-variants.js';
 import type { Provider, ProviderCall } from './types.js';
 
 type GeminiConfig = Extract<ProviderConfig, { kind: 'gemini' }>;
@@ -35,12 +38,15 @@ function modelName(call: ProviderCall): string {
   return model;
 }
 
-export function createGeminiProvider(id: string, config: GeminiConfig): Provider {
+export function createGeminiProvider(
+  id: string,
+  config: GeminiConfig,
+  scrubber: Scrubber = createScrubber(providerSecrets(config)),
+): Provider {
   const base = (config.baseUrl ?? 'https://generativelanguage.googleapis.com/v1beta').replace(/\/+$/, '');
   // The key goes in a header, never the URL, so it cannot leak through URL logging.
   const headers: Record<string, string> = { ...config.headers };
   if (config.apiKey) headers['x-goog-api-key'] = config.apiKey;
-  const secrets = config.apiKey ? [config.apiKey] : [];
 
   const upstream = (op: Op, call: ProviderCall, body: unknown) => {
     const model = modelName(call);
@@ -51,11 +57,11 @@ export function createGeminiProvider(id: string, config: GeminiConfig): Provider
       body,
       signal: call.signal,
       timeouts: config.timeouts,
-      secrets,
+      scrubber,
     });
   };
 
-  return {
+  return withScrubbedErrors({
     id,
     kind: 'gemini',
     models: () => config.models,
@@ -86,5 +92,5 @@ export function createGeminiProvider(id: string, config: GeminiConfig): Provider
       const body = await readJson<GeminiEmbedResponse>(res, { providerId: id, signal: call.signal });
       return fromGeminiEmbedResponse(body, texts, call.model, req.encoding_format);
     },
-  };
+  }, scrubber);
 }

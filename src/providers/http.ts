@@ -3,7 +3,7 @@ import { Agent, errors as undiciErrors, request, type Dispatcher } from 'undici'
 import type { Timeouts } from '../config.js';
 import { GatewayError } from '../errors.js';
 import { traceHeaders } from '../tracing/otel.js';
-import { scrubSecrets } from './scrub.js';
+import type { Scrubber } from './scrub.js';
 
 export interface UpstreamRequest {
   providerId: string;
@@ -13,8 +13,8 @@ export interface UpstreamRequest {
   body?: unknown;
   signal: AbortSignal;
   timeouts: Timeouts;
-  /** Values that must never appear in an error message (the provider's keys). */
-  secrets: string[];
+  /** Removes every configured provider secret (and its echoed forms) from upstream text put into errors. */
+  scrubber: Scrubber;
 }
 
 export interface UpstreamResponse {
@@ -56,7 +56,7 @@ export async function callUpstream(req: UpstreamRequest): Promise<UpstreamRespon
       bodyTimeout: req.timeouts.idleMs,
     });
   } catch (err) {
-    throw transportError(req, err, signal);
+    throw req.scrubber.error(transportError(req, err, signal));
   }
   if (res.statusCode >= 200 && res.statusCode < 300) {
     return { status: res.statusCode, headers: res.headers, body: res.body };
@@ -116,6 +116,7 @@ function transportError(req: UpstreamRequest, err: unknown, signal: AbortSignal)
   return new GatewayError('upstream_unavailable', `Could not reach provider "${p}"${code ? ` (${code})` : ''}.`, { cause: err });
 }
 
+/** The upstream's own message, or the start of the body. */
 function upstreamMessage(text: string): string {
   try {
     const body = JSON.parse(text) as unknown;
@@ -132,7 +133,9 @@ function upstreamMessage(text: string): string {
 
 function statusError(req: UpstreamRequest, status: number, headers: UpstreamResponse['headers'], text: string): GatewayError {
   const p = req.providerId;
-  const detail = scrubSecrets(upstreamMessage(text), req.secrets).trim();
+  // The raw body is scrubbed before any cut (so no short fragment survives a truncation), the message again
+  // after JSON parsing (a \u-escaped key only appears once decoded).
+  const detail = req.scrubber.scrub(upstreamMessage(req.scrubber.scrub(text))).trim();
   const suffix = detail ? `: ${detail}` : '';
   if (status === 401 || status === 403) {
     // The gateway's own credentials were refused: not the client's fault, and the message may echo the key.

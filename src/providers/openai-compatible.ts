@@ -1,11 +1,14 @@
 // Any OpenAI-compatible server (vLLM, Ollama, Groq, Together, Mistral, DeepSeek, OpenRouter …): the OpenAI adapter at another URL.
 import type { ProviderConfig } from '../config.js';
 import { createOpenAIBase, trimSlash } from './openai.js';
+import { createScrubber, type Scrubber } from './scrub.js';
+import { providerSecrets } from './secret-variants.js';
 import type { Provider } from './types.js';
 
 export function createOpenAICompatibleProvider(
   id: string,
   config: Extract<ProviderConfig, { kind: 'openai-compatible' }>,
+  scrubber: Scrubber = createScrubber(providerSecrets(config)),
 ): Provider {
   const base = trimSlash(config.baseUrl);
   const headers: Record<string, string> = { ...config.headers };
@@ -15,7 +18,7 @@ export function createOpenAICompatibleProvider(
     kind: 'openai-compatible',
     url: (op) => `${base}/${op}`,
     headers,
-    secrets: config.apiKey ? [config.apiKey] : [],
+    scrubber,
     timeouts: config.timeouts,
     models: config.models,
   });

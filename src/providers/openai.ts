@@ -7,6 +7,9 @@ import type { ChatCompletion, EmbeddingsResponse } from '../openai/types.js';
 import { estimatePromptTokens } from './estimate.js';
 import { bodyError, callUpstream, readJson } from './http.js';
 import { openAIChunks } from './openai-stream.js';
+import { createScrubber, type Scrubber } from './scrub.js';
+import { withScrubbedErrors } from './scrubbed.js';
+import { providerSecrets } from './secret-variants.js';
 import type { Provider, ProviderCall } from './types.js';
 
 export interface OpenAIBaseOptions {
@@ -15,7 +18,8 @@ export interface OpenAIBaseOptions {
   /** Full URL for an operation on a model. */
   url: (op: 'chat/completions' | 'embeddings', model: string) => string;
   headers: Record<string, string>;
-  secrets: string[];
+  /** Scrubs errors of every secret the gateway holds (see registry.ts), not just this adapter's key. */
+  scrubber: Scrubber;
   timeouts: Timeouts;
   models: string[];
   /** Whether to send the `model` field in the body (Azure takes it from the deployment URL). */
@@ -32,10 +36,10 @@ export function createOpenAIBase(o: OpenAIBaseOptions): Provider {
       body: sendModel ? { ...body, model: call.model } : { ...body, model: undefined },
       signal: call.signal,
       timeouts: o.timeouts,
-      secrets: o.secrets,
+      scrubber: o.scrubber,
     });
 
-  return {
+  return withScrubbedErrors({
     id: o.id,
     kind: o.kind,
     models: () => o.models,
@@ -74,14 +78,18 @@ export function createOpenAIBase(o: OpenAIBaseOptions): Provider {
       }
       return body;
     },
-  };
+  }, o.scrubber);
 }
 
 function trimSlash(url: string): string {
   return url.replace(/\/+$/, '');
 }
 
-export function createOpenAIProvider(id: string, config: Extract<ProviderConfig, { kind: 'openai' }>): Provider {
+export function createOpenAIProvider(
+  id: string,
+  config: Extract<ProviderConfig, { kind: 'openai' }>,
+  scrubber: Scrubber = createScrubber(providerSecrets(config)),
+): Provider {
   const base = trimSlash(config.baseUrl ?? 'https://api.openai.com/v1');
   const headers: Record<string, string> = { ...config.headers };
   if (config.apiKey) headers.authorization = `Bearer ${config.apiKey}`;
@@ -92,7 +100,7 @@ export function createOpenAIProvider(id: string, config: Extract<ProviderConfig,
     kind: 'openai',
     url: (op) => `${base}/${op}`,
     headers,
-    secrets: config.apiKey ? [config.apiKey] : [],
+    scrubber,
     timeouts: config.timeouts,
     models: config.models,
   });
