@@ -1,8 +1,9 @@
 // Redaction: typed placeholders, stability across messages of one request, JSON walking and the four modes.
 import { describe, expect, it } from 'vitest';
 import { createRedactionContext } from '../../src/policy/pii/context.js';
+import { redactJson } from '../../src/policy/pii/json.js';
 import { applyPiiMode } from '../../src/policy/pii/mode.js';
-import { redact, redactJson } from '../../src/policy/pii/redact.js';
+import { redact } from '../../src/policy/pii/redact.js';
 
 describe('redact', () => {
   it('replaces each entity with a typed placeholder and counts occurrences', () => {

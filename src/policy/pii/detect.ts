@@ -1,6 +1,7 @@
 // Runs every enabled detector over a text and resolves overlaps: the longest match wins, then the most specific.
 import { emailDetector, e164PhoneDetector, nanpPhoneDetector } from './detector-contact.js';
-import { creditCardDetector, ibanDetector, usSsnDetector } from './detector-financial.js';
+import { creditCardDetector } from './detector-card.js';
+import { ibanDetector, usSsnDetector } from './detector-financial.js';
 import { ipv4Detector, ipv6Detector } from './detector-network.js';
 import { secretDetectors } from './detector-secrets.js';
 import type { Candidate, Detector, Finding, PiiType } from './types.js';
@@ -27,15 +28,26 @@ export function scanCandidates(text: string, from = 0, types?: TypeFilter): Cand
   return out;
 }
 
-/** Greedy pick inside one overlap cluster: longer spans first, then higher priority, then earlier. */
-function pickCluster(cluster: Candidate[], kept: Candidate[]): void {
+/**
+ * Greedy pick inside one overlap cluster: longer spans first, then higher priority, then earlier. Taken positions
+ * are marked in a bitmap: each detector's candidates are disjoint, so the marks read are at most (detectors x
+ * cluster length), where testing each candidate against every kept one was quadratic in a long overlap chain.
+ */
+function pickCluster(cluster: Candidate[], kept: Candidate[], start: number, end: number): void {
   if (cluster.length === 1) {
     kept.push(cluster[0] as Candidate);
     return;
   }
   cluster.sort((a, b) => b.end - b.start - (a.end - a.start) || b.priority - a.priority || a.start - b.start);
+  const taken = new Uint8Array(end - start);
   const picked: Candidate[] = [];
-  for (const c of cluster) if (!picked.some((k) => c.start < k.end && k.start < c.end)) picked.push(c);
+  for (const c of cluster) {
+    let free = true;
+    for (let p = c.start - start; p < c.end - start && free; p++) free = taken[p] === 0;
+    if (!free) continue;
+    taken.fill(1, c.start - start, c.end - start);
+    picked.push(c);
+  }
   kept.push(...picked.sort((a, b) => a.start - b.start));
 }
 
@@ -47,16 +59,18 @@ export function resolveOverlaps(cands: Candidate[]): Candidate[] {
   const sorted = [...cands].sort((a, b) => a.start - b.start || b.end - a.end);
   const kept: Candidate[] = [];
   let cluster: Candidate[] = [];
+  let clusterStart = 0;
   let clusterEnd = -1;
   for (const c of sorted) {
     if (cluster.length > 0 && c.start >= clusterEnd) {
-      pickCluster(cluster, kept);
+      pickCluster(cluster, kept, clusterStart, clusterEnd);
       cluster = [];
     }
+    if (cluster.length === 0) clusterStart = c.start;
     cluster.push(c);
     clusterEnd = Math.max(clusterEnd, c.end);
   }
-  if (cluster.length > 0) pickCluster(cluster, kept);
+  if (cluster.length > 0) pickCluster(cluster, kept, clusterStart, clusterEnd);
   return kept;
 }
 

@@ -1,13 +1,28 @@
 // E-mail and phone detectors: strict shapes plus validation, so years, versions, prices and ids stay untouched.
-import { regexDetector } from './scan.js';
+import { anchoredDetector, regexDetector } from './scan.js';
 import type { Detector } from './types.js';
 
 // `icon@2x.png` and `name@1.2.3` are file names and package specs, not mailboxes.
 const FILE_TLDS = new Set(['png', 'jpg', 'jpeg', 'gif', 'svg', 'webp', 'ico', 'js', 'mjs', 'cjs', 'ts', 'tsx', 'jsx', 'css', 'scss', 'json', 'map', 'md', 'txt', 'yml', 'yaml', 'lock', 'py', 'rb', 'go', 'rs', 'java', 'html', 'vue', 'wasm']);
 
-export const emailDetector: Detector = regexDetector({
+/** Characters of a local part, which are also the characters the lookbehind refuses before one. */
+const isLocalChar = (c: number) =>
+  (c >= 48 && c <= 57) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || c === 95 || c === 46 || c === 37 || c === 43 || c === 45;
+
+/** The local part is the whole run of local-part characters before the `@` (the lookbehind forbids a later start). */
+function localStart(text: string, at: number): number {
+  let s = at;
+  while (s > 0 && at - s <= 64 && isLocalChar(text.charCodeAt(s - 1))) s--;
+  if (s === at || at - s > 64) return -1;
+  const c = text.charCodeAt(s);
+  return (c >= 48 && c <= 57) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122) ? s : -1;
+}
+
+export const emailDetector: Detector = anchoredDetector({
   type: 'EMAIL',
   priority: 50,
+  anchor: '@',
+  startOf: localStart,
   re: /(?<![\w.%+-])[A-Za-z0-9](?:[A-Za-z0-9._%+-]{0,63})@(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.){1,8}[A-Za-z]{2,24}(?![\w-]|\.[A-Za-z0-9])/g,
   check(m) {
     const s = m[0];

@@ -1,6 +1,6 @@
 // IP address detectors: IPv4 by octet range, IPv6 by node:net's parser; loopback, 0/8 and 240/4 are not hosts.
 import { isIP } from 'node:net';
-import { regexDetector } from './scan.js';
+import { anchoredDetector, regexDetector } from './scan.js';
 import type { Detector } from './types.js';
 
 // `version 1.2.3.4`, `section 4.2.2.13`, `OID 1.3.101.110` and `v8@3.14.5.9` are dotted numbers, not hosts;
@@ -23,9 +23,22 @@ export const ipv4Detector: Detector = regexDetector({
   },
 });
 
-export const ipv6Detector: Detector = regexDetector({
+const isHex = (c: number) => (c >= 48 && c <= 57) || (c >= 65 && c <= 70) || (c >= 97 && c <= 102);
+const isWordOrSep = (c: number) => isHex(c) || (c >= 71 && c <= 90) || (c >= 103 && c <= 122) || c === 95 || c === 58 || c === 46;
+
+/** An address starts at most four hex digits before its first colon, after a character that is not `[\w:.]`. */
+function addressStart(text: string, colon: number): number {
+  let s = colon;
+  while (s > 0 && colon - s < 5 && isHex(text.charCodeAt(s - 1))) s--;
+  if (colon - s > 4) return -1;
+  return s > 0 && isWordOrSep(text.charCodeAt(s - 1)) ? -1 : s;
+}
+
+export const ipv6Detector: Detector = anchoredDetector({
   type: 'IP_ADDRESS',
   priority: 40,
+  anchor: ':',
+  startOf: addressStart,
   // Candidate shape only (hex groups and colons, optional dotted IPv4 tail); node:net decides validity.
   re: /(?<![\w:.])[0-9A-Fa-f]{0,4}(?::[0-9A-Fa-f]{0,4}){2,7}(?:(?<=:)\d{1,3}(?:\.\d{1,3}){3})?(?![\w:]|\.\w)/g,
   check(m) {

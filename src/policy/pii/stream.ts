@@ -42,17 +42,16 @@ function openPemStart(buf: string, from: number): number {
   return open;
 }
 
-/** Largest cut ≤ limit that is not strictly inside any candidate's regex match. */
+/**
+ * Largest cut ≤ limit that is not strictly inside any candidate's regex match. Walking candidates by descending end
+ * visits each once: a candidate that ends at or before the cut cannot contain it, nor can any after it.
+ */
 function safeCut(cands: readonly Candidate[], limit: number): number {
+  const byEnd = [...cands].sort((a, b) => b.end - a.end);
   let p = limit;
-  for (let moved = true; moved; ) {
-    moved = false;
-    for (const c of cands) {
-      if (c.matchStart < p && p < c.end) {
-        p = c.matchStart;
-        moved = true;
-      }
-    }
+  for (const c of byEnd) {
+    if (c.end <= p) break;
+    if (c.matchStart < p) p = c.matchStart;
   }
   return p;
 }

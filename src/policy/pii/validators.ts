@@ -18,11 +18,14 @@ export function luhnValid(digits: string): boolean {
 
 /** Issuer prefixes (IIN) and lengths of the card networks people actually paste; anything else is a number. */
 export function knownCardIssuer(d: string): boolean {
-  const n = d.length;
-  const p2 = Number(d.slice(0, 2));
-  const p3 = Number(d.slice(0, 3));
-  const p4 = Number(d.slice(0, 4));
-  if (d[0] === '4') return n === 13 || n === 16 || n === 19; // Visa
+  return cardIssuerAllows(Number(d.slice(0, 4)), d.length);
+}
+
+/** The same test from the first four digits as a number (`p4`) and the digit count `n`, with no string built. */
+export function cardIssuerAllows(p4: number, n: number): boolean {
+  const p2 = Math.floor(p4 / 100);
+  const p3 = Math.floor(p4 / 10);
+  if (p4 >= 4000 && p4 <= 4999) return n === 13 || n === 16 || n === 19; // Visa
   if ((p2 >= 51 && p2 <= 55) || (p4 >= 2221 && p4 <= 2720)) return n === 16; // Mastercard
   if (p2 === 34 || p2 === 37) return n === 15; // Amex
   if (p4 === 6011 || p2 === 65 || (p3 >= 644 && p3 <= 649)) return n >= 16 && n <= 19; // Discover

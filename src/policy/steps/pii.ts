@@ -1,9 +1,11 @@
 // Step `pii`: the key's PII mode over what goes upstream (messages, tool arguments) and what comes back (completions, tool results).
 import type { PolicyContext, PolicyStep, StepHooks } from '../engine.js';
 import { countTotal, createRedactionContext, type RedactionContext } from '../pii/context.js';
-import { applyPiiMode } from '../pii/mode.js';
+import { CHAT_REQUEST, EMBEDDINGS_REQUEST, MCP_INPUT } from '../pii/fields.js';
+import { applyPiiMode, applyPiiModeAsync } from '../pii/mode.js';
 import { createStreamRedactor, type StreamRedactor } from '../pii/stream.js';
 import type { FindingCounts } from '../pii/types.js';
+import type { Rule } from '../pii/walk.js';
 import type { PiiMode } from '../types.js';
 
 const STRICTNESS: Record<PiiMode, number> = { off: 0, audit: 1, redact: 2, block: 3 };
@@ -15,18 +17,15 @@ export function piiModeOf(ctx: Pick<PolicyContext, 'principal'>, fallback: PiiMo
   return modes.reduce((a, b) => (STRICTNESS[b] > STRICTNESS[a] ? b : a));
 }
 
-/** The part of each door's input that is content (not schema): what PII rules look at and rewrite. */
-interface InputView {
-  get(input: unknown): unknown;
-  set(input: unknown, content: unknown): unknown;
-}
-
-const INPUT: Record<PolicyContext['door'], InputView | null> = {
-  chat: { get: (i) => (i as { messages: unknown }).messages, set: (i, messages) => ({ ...(i as object), messages }) },
-  embeddings: { get: (i) => (i as { input: unknown }).input, set: (i, input) => ({ ...(i as object), input }) },
-  // Tool and prompt inputs are their `arguments` object, handed over as is.
-  tool: { get: (i) => i, set: (_i, v) => v },
-  prompt: { get: (i) => i, set: (_i, v) => v },
+/**
+ * What of each door's input the PII rules look at and rewrite (see pii/fields.ts): chat and embeddings requests
+ * field by field, tool and prompt inputs (their `arguments`) whole; a resource read has no client content.
+ */
+const INPUT: Record<PolicyContext['door'], Rule | null> = {
+  chat: CHAT_REQUEST,
+  embeddings: EMBEDDINGS_REQUEST,
+  tool: MCP_INPUT,
+  prompt: MCP_INPUT,
   resource: null,
 };
 
@@ -66,19 +65,20 @@ function streamHooks(rctx: RedactionContext, audit: boolean) {
 export function piiStep(defaultMode: PiiMode): PolicyStep {
   return {
     name: 'pii',
-    before(ctx) {
+    async before(ctx) {
       const mode = piiModeOf(ctx, defaultMode);
       if (mode === 'off') return;
       const rctx = createRedactionContext();
-      const view = INPUT[ctx.door];
-      if (view) {
-        const r = applyPiiMode(mode, view.get(ctx.input), rctx);
+      const rule = INPUT[ctx.door];
+      if (rule) {
+        // A request body may be 20 MB: it is scanned in slices with event-loop turns between them (pii/mode.ts).
+        const r = await applyPiiModeAsync(mode, ctx.input, rctx, rule);
         record(ctx, 'input', mode, r.findings);
         if (r.blocked) {
           const types = Object.keys(r.findings).join(', ');
           return { code: 'content_blocked', rule: 'pii:block', message: `The request contains sensitive data (${types}); this key does not allow sending it.` };
         }
-        if (mode === 'redact') ctx.input = view.set(ctx.input, r.output);
+        if (mode === 'redact') ctx.input = r.output;
       }
       // Outputs are redacted in block mode too: a result cannot be un-produced, only kept from the caller.
       const outMode: PiiMode = mode === 'audit' ? 'audit' : 'redact';
