@@ -1,11 +1,12 @@
 // createApp(deps): the Hono app with its middleware order, routes and error rendering.
 import { Hono } from 'hono';
-import { bodyLimit } from 'hono/body-limit';
 import { adminRoutes } from './admin/routes.js';
 import type { Deps } from './deps.js';
 import { asGatewayError, GatewayError, toOpenAIError } from './errors.js';
 import { authenticate } from './http/authenticate.js';
+import { limitBody } from './http/body-limit.js';
 import type { AppEnv } from './http/context.js';
+import { openGatewayGuard } from './http/open-guard.js';
 import { requestContext } from './http/request-context.js';
 import { chatRoutes } from './http/routes/chat.js';
 import { embeddingsRoutes } from './http/routes/embeddings.js';
@@ -24,15 +25,8 @@ export function createApp(deps: Deps): Hono<AppEnv> {
 
   const v1 = new Hono<AppEnv>();
   v1.use('*', authenticate());
-  v1.use(
-    '*',
-    bodyLimit({
-      maxSize: deps.config.server.bodyLimitBytes,
-      onError: () => {
-        throw new GatewayError('payload_too_large', `The request body is larger than ${deps.config.server.bodyLimitBytes} bytes.`);
-      },
-    }),
-  );
+  v1.use('*', openGatewayGuard());
+  v1.use('*', limitBody((c) => c.var.deps.config.server.bodyLimitBytes));
   v1.route('/', chatRoutes());
   v1.route('/', embeddingsRoutes());
   v1.route('/', modelsRoutes());

@@ -6,12 +6,22 @@ import { GatewayError } from '../errors.js';
 import type { AppEnv } from '../http/context.js';
 import { createSessionsService, SessionQuerySchema } from '../tracing/sessions-service.js';
 
+/** Postgres timestamps end at year 294276 and JS dates reach 275760: keep filters to years 1-9999. */
+const ListQuerySchema = SessionQuerySchema.superRefine((q, ctx) => {
+  for (const k of ['from', 'to'] as const) {
+    const y = q[k]?.getUTCFullYear();
+    if (y !== undefined && (y < 1 || y > 9999)) ctx.addIssue({ code: 'custom', path: [k], message: 'must be a date between the years 1 and 9999' });
+  }
+});
 const KeyQuerySchema = z.object({ key: z.string().optional() }).strict();
 const VerifyQuerySchema = z.object({ session: z.string().optional(), key: z.string().optional() }).strict();
 
 function query<T extends z.ZodType>(schema: T, q: Record<string, string>): z.output<T> {
   const r = schema.safeParse(q);
-  if (!r.success) throw new GatewayError('invalid_request', `Invalid query: ${r.error.issues.map((i) => `${i.path.join('.') || '(query)'}: ${i.message}`).join('; ')}`);
+  if (!r.success) {
+    const param = r.error.issues[0]?.path.map(String).join('.') || null;
+    throw new GatewayError('invalid_request', `Invalid query: ${r.error.issues.map((i) => `${i.path.join('.') || '(query)'}: ${i.message}`).join('; ')}`, { param });
+  }
   return r.data;
 }
 
@@ -19,7 +29,7 @@ function query<T extends z.ZodType>(schema: T, q: Record<string, string>): z.out
 export function auditRoutes(app: Hono<AppEnv>): void {
   const svc = (c: { var: AppEnv['Variables'] }) => createSessionsService(c.var.deps.repo);
 
-  app.get('/sessions', async (c) => c.json(await svc(c).list(query(SessionQuerySchema, c.req.query()))));
+  app.get('/sessions', async (c) => c.json(await svc(c).list(query(ListQuerySchema, c.req.query()))));
   app.get('/sessions/:id', async (c) => {
     const { key } = query(KeyQuerySchema, c.req.query());
     return c.json(await svc(c).timeline(c.req.param('id'), key));

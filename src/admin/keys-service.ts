@@ -1,22 +1,46 @@
 // Creating, listing, rotating, revoking and expiring virtual keys and teams: shared by the admin API and the CLI.
 import { z } from 'zod';
 import { GatewayError } from '../errors.js';
+import { firstUnstorable, isSafeText } from '../http/text-bounds.js';
 import { generateKey, hashKey, keyPrefix, newId } from '../policy/key-format.js';
 import { AccessPolicySchema, policyFields } from '../policy/policy-schema.js';
 import type { Repo } from '../storage/repo.js';
 import type { TeamRow, VirtualKeyRow } from '../storage/schema.js';
 
+const SafeTextSchema = (max: number) => z.string().min(1).max(max).refine(isSafeText, 'must be printable text (no control characters, NUL or lone surrogates)');
+
+/** Dates Postgres can store (a JS Date reaches far beyond): years 1 to 9999. */
+export const StorableDateSchema = z.coerce.date().refine((d) => {
+  const y = d.getUTCFullYear();
+  return y >= 1 && y <= 9999;
+}, 'must be a date between the years 1 and 9999');
+
+const MetadataSchema = z
+  .record(z.string().max(256), z.string().max(4096))
+  .refine((m) => Object.keys(m).length <= 64, 'must have at most 64 pairs')
+  .default({});
+
+/** Postgres refuses NUL and lone surrogates in text and jsonb: a 400 here, not a 500 from the insert. */
+function storable(v: object, ctx: z.RefinementCtx): void {
+  const at = firstUnstorable(v);
+  if (at !== null) ctx.addIssue({ code: 'custom', path: at === '(body)' ? [] : at.split('.'), message: 'must not contain NUL or lone surrogates' });
+}
+
 export const CreateKeySchema = z
   .object({
-    name: z.string().min(1).max(200),
-    team: z.string().min(1).optional(),
-    expiresAt: z.coerce.date().optional(),
-    metadata: z.record(z.string(), z.string()).default({}),
+    name: SafeTextSchema(200),
+    team: SafeTextSchema(256).optional(),
+    expiresAt: StorableDateSchema.optional(),
+    metadata: MetadataSchema,
     ...policyFields,
   })
   .strict();
 
-export const TeamSchema = z.object({ name: z.string().min(1).max(200), metadata: z.record(z.string(), z.string()).default({}), ...policyFields }).strict();
+export const TeamSchema = z.object({ name: SafeTextSchema(200), metadata: MetadataSchema, ...policyFields }).strict();
+
+/** What the API and CLI accept: the schemas above (kept plain for the OpenAPI document) plus the Postgres check. */
+export const CreateKeyInputSchema = CreateKeySchema.superRefine(storable);
+export const TeamInputSchema = TeamSchema.superRefine(storable);
 
 /** A key as lists show it: never the key or its hash. */
 export interface KeyView {
@@ -91,7 +115,7 @@ export function createKeysService(repo: Repo, invalidate: (keyHash: string) => P
   }
 
   return {
-    createKey: (input) => insert(CreateKeySchema.parse(input)),
+    createKey: (input) => insert(CreateKeyInputSchema.parse(input)),
     async rotateKey(id) {
       const old = await mustGet(id);
       if (old.revokedAt) throw new GatewayError('invalid_request', `Key "${id}" is revoked; create a new one instead.`);
@@ -121,7 +145,7 @@ export function createKeysService(repo: Repo, invalidate: (keyHash: string) => P
     listKeys: async (team) => (await repo.listKeys({ teamId: team })).map((k) => keyView(k)),
     getKey: async (id) => keyView(await mustGet(id)),
     async upsertTeam(id, input) {
-      const { name, metadata, ...policy } = TeamSchema.parse(input);
+      const { name, metadata, ...policy } = TeamInputSchema.parse(input);
       const team = teamView(await repo.upsertTeam({ id, name, metadata, policy: AccessPolicySchema.parse(policy) }));
       await invalidate('*'); // cached principals carry their team's rules
       return team;

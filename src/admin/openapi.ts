@@ -6,7 +6,8 @@ import { CreateKeySchema, TeamSchema } from './keys-service.js';
 const json = (schema: unknown) => ({ content: { 'application/json': { schema } } });
 const ref = (name: string) => ({ $ref: `#/components/schemas/${name}` });
 const error = { description: 'Error', ...json(ref('Error')) };
-const idParam = { name: 'id', in: 'path', required: true, schema: { type: 'string' } };
+/** Path and query values: ≤ 256 characters, no control characters, NUL or invalid Unicode (else 400). */
+const idParam = { name: 'id', in: 'path', required: true, schema: { type: 'string', maxLength: 256 } };
 
 const KeyView = {
   type: 'object',
@@ -74,18 +75,18 @@ export function openApiDocument(): unknown {
       '/admin/keys': {
         get: {
           summary: 'List keys (never the key itself)',
-          parameters: [{ name: 'team', in: 'query', schema: { type: 'string' } }],
-          responses: { 200: { description: 'Keys', ...json({ type: 'object', properties: { data: { type: 'array', items: ref('KeyView') } } }) }, 401: error },
+          parameters: [{ name: 'team', in: 'query', schema: { type: 'string', maxLength: 256 } }],
+          responses: { 200: { description: 'Keys', ...json({ type: 'object', properties: { data: { type: 'array', items: ref('KeyView') } } }) }, 400: error, 401: error },
         },
-        post: { summary: 'Create a key; the response shows it once', requestBody: json(ref('CreateKey')), responses: { 201: { description: 'Created', ...json(ref('CreatedKey')) }, 400: error, 401: error } },
+        post: { summary: 'Create a key; the response shows it once', requestBody: json(ref('CreateKey')), responses: { 201: { description: 'Created', ...json(ref('CreatedKey')) }, 400: error, 401: error, 413: error } },
       },
       '/admin/keys/{id}': {
-        get: { summary: 'One key', parameters: [idParam], responses: { 200: { description: 'The key', ...json(ref('KeyView')) }, 404: error } },
+        get: { summary: 'One key', parameters: [idParam], responses: { 200: { description: 'The key', ...json(ref('KeyView')) }, 400: error, 404: error } },
         patch: {
           summary: 'Set or clear the expiry',
           parameters: [idParam],
           requestBody: json({ type: 'object', required: ['expiresAt'], properties: { expiresAt: { type: ['string', 'null'], format: 'date-time' } } }),
-          responses: { 200: { description: 'The key', ...json(ref('KeyView')) }, 404: error },
+          responses: { 200: { description: 'The key', ...json(ref('KeyView')) }, 400: error, 404: error },
         },
       },
       '/admin/keys/{id}/rotate': {

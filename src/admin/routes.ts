@@ -2,24 +2,28 @@
 import { Hono } from 'hono';
 import { z } from 'zod';
 import { readBody } from '../http/body.js';
+import { limitBody } from '../http/body-limit.js';
 import type { AppEnv } from '../http/context.js';
+import { inputGuard } from '../http/input-guard.js';
 import { auditRoutes } from './audit-routes.js';
 import { adminAuth } from './auth.js';
-import { CreateKeySchema, TeamSchema } from './keys-service.js';
+import { CreateKeyInputSchema, StorableDateSchema, TeamInputSchema } from './keys-service.js';
 import { openApiDocument } from './openapi.js';
 
-const ExpirySchema = z.object({ expiresAt: z.coerce.date().nullable() }).strict();
+const ExpirySchema = z.object({ expiresAt: StorableDateSchema.nullable() }).strict();
 
 export function adminRoutes(): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
   app.get('/openapi.json', (c) => c.json(openApiDocument()));
   app.use('*', adminAuth());
+  app.use('*', limitBody((c) => c.var.deps.config.server.adminBodyLimitBytes));
+  app.use('*', inputGuard());
 
   app.get('/teams', async (c) => c.json({ data: await c.var.deps.admin.listTeams() }));
-  app.put('/teams/:id', async (c) => c.json(await c.var.deps.admin.upsertTeam(c.req.param('id'), await readBody(c, TeamSchema))));
+  app.put('/teams/:id', async (c) => c.json(await c.var.deps.admin.upsertTeam(c.req.param('id'), await readBody(c, TeamInputSchema))));
 
   app.get('/keys', async (c) => c.json({ data: await c.var.deps.admin.listKeys(c.req.query('team')) }));
-  app.post('/keys', async (c) => c.json(await c.var.deps.admin.createKey(await readBody(c, CreateKeySchema)), 201));
+  app.post('/keys', async (c) => c.json(await c.var.deps.admin.createKey(await readBody(c, CreateKeyInputSchema)), 201));
   app.get('/keys/:id', async (c) => c.json(await c.var.deps.admin.getKey(c.req.param('id'))));
   app.post('/keys/:id/rotate', async (c) => c.json(await c.var.deps.admin.rotateKey(c.req.param('id')), 201));
   app.post('/keys/:id/revoke', async (c) => c.json(await c.var.deps.admin.revokeKey(c.req.param('id'))));

@@ -8,6 +8,9 @@ import type { RequestTrace } from '../tracing/otel.js';
 import type { AppEnv, Principal } from './context.js';
 
 const SESSION_ID = /^[\x21-\x7e]{1,128}$/;
+/** Route tags only ever match configured values; a longer one could match nothing and must not reach logs unbounded. */
+export const ROUTE_TAG_MAX = 128;
+const ROUTE_TAG = new RegExp(`^[\\x20-\\x7e]{0,${ROUTE_TAG_MAX}}$`);
 
 export function requestContext(deps: Deps): MiddlewareHandler<AppEnv> {
   return async (c, next) => {
@@ -16,17 +19,23 @@ export function requestContext(deps: Deps): MiddlewareHandler<AppEnv> {
     c.set('requestId', requestId);
     c.set('startedAt', performance.now());
     c.header('x-request-id', requestId);
-    const session = c.req.header('x-session-id');
+    const raw = c.req.header('x-session-id');
+    // An invalid id is neither echoed nor used: the 400 carries the request id as its session.
+    const session = raw !== undefined && SESSION_ID.test(raw) ? raw : undefined;
     c.set('sessionId', session ?? requestId);
     c.header('x-session-id', session ?? requestId);
     if (deps.state.shuttingDown) {
       c.header('connection', 'close');
       throw new GatewayError('shutting_down', 'The gateway is shutting down; retry on another instance.');
     }
-    if (session !== undefined && !SESSION_ID.test(session)) {
+    if (raw !== undefined && session === undefined) {
       throw new GatewayError('invalid_request', 'x-session-id must be 1-128 printable ASCII characters without spaces.', {
         param: 'x-session-id',
       });
+    }
+    const tag = c.req.header('x-route-tag');
+    if (tag !== undefined && !ROUTE_TAG.test(tag)) {
+      throw new GatewayError('invalid_request', `x-route-tag must be at most ${ROUTE_TAG_MAX} printable ASCII characters.`, { param: 'x-route-tag' });
     }
     const timing = { upstreamMs: 0 };
     c.set('timing', timing);

@@ -3,6 +3,7 @@ import { asGatewayError, toOpenAIError } from '../errors.js';
 import { SSE_DONE, sseData } from '../openai/sse.js';
 import type { ChatCompletionChunk } from '../openai/types.js';
 import type { Logger } from '../log.js';
+import { safeHeaders } from './text-bounds.js';
 
 export interface SseOptions {
   /** Whether the client asked for `stream_options.include_usage`; if not, usage is stripped. */
@@ -25,6 +26,14 @@ export function sseResponse(chunks: AsyncIterable<ChatCompletionChunk>, opts: Ss
       opts.onEnd();
     }
   };
+  let headers: Headers;
+  try {
+    headers = new Headers({ 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache', connection: 'keep-alive', ...safeHeaders(opts.headers) });
+  } catch (err) {
+    // The stream is open (admitted, reserved, upstream connected) but will never be read: close it so the broker logs and settles.
+    void closeUnread(it).finally(end);
+    throw err;
+  }
   const body = new ReadableStream<Uint8Array>({
     async pull(controller) {
       try {
@@ -61,8 +70,18 @@ export function sseResponse(chunks: AsyncIterable<ChatCompletionChunk>, opts: Ss
       }
     },
   });
-  return new Response(body, {
-    status: 200,
-    headers: { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache', connection: 'keep-alive', ...opts.headers },
-  });
+  return new Response(body, { status: 200, headers });
+}
+
+/**
+ * Ends an iterator nobody will read. A generator that never started skips its `finally` on return(),
+ * so it is started first (one chunk is read and dropped), then returned.
+ */
+export async function closeUnread<T>(it: AsyncIterator<T>): Promise<void> {
+  try {
+    const first = await it.next();
+    if (!first.done) await it.return?.();
+  } catch {
+    // the upstream failed on its first chunk: the generator already finished, its finally ran
+  }
 }

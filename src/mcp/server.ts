@@ -1,4 +1,5 @@
 // The inbound MCP server of one client session: the SDK's low-level Server with handlers that relay to the hub.
+import { HEADER_VALUE_MAX } from '../http/text-bounds.js';
 import { Server } from '@modelcontextprotocol/sdk/server/index.js';
 import type { RequestHandlerExtra } from '@modelcontextprotocol/sdk/shared/protocol.js';
 import {
@@ -84,7 +85,7 @@ export function createInboundServer(deps: Deps, session: SessionInfo): Server {
       signal: extra.signal,
       caller: caller(extra),
       startedAt: performance.now(),
-      client: { ...server.getClientVersion(), userAgent: typeof headers['user-agent'] === 'string' ? headers['user-agent'] : null },
+      client: { ...server.getClientVersion(), userAgent: typeof headers['user-agent'] === 'string' ? headers['user-agent'].slice(0, HEADER_VALUE_MAX) : null },
       ...(token !== undefined
         ? { onProgress: (p) => void extra.sendNotification({ method: 'notifications/progress', params: { ...p, progressToken: token } }) }
         : {}),

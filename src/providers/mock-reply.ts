@@ -53,6 +53,7 @@ export function mockReply(req: ChatRequest): MockReply {
 
 /** A deterministic unit vector for a text (8 dims unless asked), so equal inputs embed equally. */
 export function mockEmbedding(text: string, dims = 8): number[] {
+  if (!Number.isSafeInteger(dims) || dims < 1 || dims > 65_536) throw new RangeError(`mockEmbedding: ${dims} dimensions`);
   const v = new Array<number>(dims).fill(0);
   for (let i = 0; i < text.length; i++) v[i % dims]! += (text.charCodeAt(i) % 31) + 1;
   const norm = Math.sqrt(v.reduce((s, x) => s + x * x, 0)) || 1;

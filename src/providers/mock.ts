@@ -16,6 +16,21 @@ async function wait(ms: number, signal: AbortSignal): Promise<void> {
   }
 }
 
+/** Like OpenAI's largest embedding model; and a ceiling on the floats one answer may hold, so a request cannot exhaust memory. */
+export const MOCK_MAX_DIMENSIONS = 3072;
+export const MOCK_MAX_FLOATS = 1 << 22;
+
+function embeddingDims(req: { dimensions?: number | undefined }, inputs: number): number {
+  const dims = req.dimensions ?? 8;
+  if (dims > MOCK_MAX_DIMENSIONS) {
+    throw new GatewayError('upstream_bad_request', `The mock provider supports at most ${MOCK_MAX_DIMENSIONS} dimensions.`, { param: 'dimensions' });
+  }
+  if (dims * inputs > MOCK_MAX_FLOATS) {
+    throw new GatewayError('upstream_bad_request', `The mock provider answers at most ${MOCK_MAX_FLOATS} floats per request (inputs x dimensions).`, { param: 'dimensions' });
+  }
+  return dims;
+}
+
 export function createMockProvider(id: string, config: Extract<ProviderConfig, { kind: 'mock' }>): Provider {
   let seq = 0;
   const nextId = () => `chatcmpl-mock${(++seq).toString(36)}`;
@@ -74,11 +89,12 @@ export function createMockProvider(id: string, config: Extract<ProviderConfig, {
     async embeddings(req, call): Promise<EmbeddingsResponse> {
       await wait(config.latencyMs, call.signal);
       const inputs = typeof req.input === 'string' ? [req.input] : req.input.map((x) => (typeof x === 'string' ? x : JSON.stringify(x)));
+      const dims = embeddingDims(req, inputs.length);
       const tokens = inputs.reduce((n, s) => n + Math.max(1, s.split(/\s+/).filter(Boolean).length), 0);
       return {
         object: 'list',
         data: inputs.map((text, index) => {
-          const v = mockEmbedding(text, req.dimensions ?? 8);
+          const v = mockEmbedding(text, dims);
           return { object: 'embedding', index, embedding: req.encoding_format === 'base64' ? encodeEmbeddingBase64(v) : v };
         }),
         model: call.model,

@@ -63,11 +63,14 @@ export function disabledMetrics(): Metrics {
 const SLOW = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120];
 const FAST = [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1];
 
-/** Caps the distinct values of a label (clients can name any `provider/model`); later ones become `_other`. */
+/** Longest label value kept; longer ones are cut (a label is a name, not a payload). */
+export const LABEL_MAX_CHARS = 128;
+
+/** Caps the distinct values of a label (clients can name any `provider/model`) and their length; later ones become `_other`. */
 export function boundedLabel(max: number): (v: string | null | undefined) => string {
   const seen = new Set<string>();
   return (v) => {
-    const s = v || 'none';
+    const s = v ? v.slice(0, LABEL_MAX_CHARS) : 'none';
     if (seen.has(s)) return s;
     if (seen.size >= max) return '_other';
     seen.add(s);
@@ -75,16 +78,68 @@ export function boundedLabel(max: number): (v: string | null | undefined) => str
   };
 }
 
-export function createMetrics(opts: { processMetrics: boolean; sources: MetricsSources }): Metrics {
+/** Whether a model name comes from config; anything else a client typed is labelled `other`. */
+export type KnownModel = (provider: string | null, model: string) => boolean;
+
+/** What knownModels reads: the live config and providers (both swapped by a reload). */
+export interface ModelSource {
+  config: { models: Record<string, { targets: Array<{ model: string }>; rules: Array<{ targets: Array<{ model: string }> }> }> };
+  providers: ReadonlyMap<string, { models(): string[] }>;
+}
+
+/**
+ * Known: an alias, `<provider>/<model>` or a bare model a configured provider declares, or the
+ * target of an alias. With a provider, the (upstream) model must be one of that provider's.
+ */
+export function knownModels(source: () => ModelSource): KnownModel {
+  let built: { from: ModelSource['providers']; names: Set<string>; served: Set<string> } | null = null;
+  const sets = () => {
+    const { config, providers } = source();
+    if (built?.from === providers) return built;
+    const names = new Set(Object.keys(config.models));
+    const served = new Set<string>();
+    const add = (p: string, m: string) => {
+      served.add(`${p}/${m}`);
+      names.add(`${p}/${m}`);
+      names.add(m);
+    };
+    for (const [id, p] of providers) for (const m of p.models()) add(id, m);
+    for (const a of Object.values(config.models)) {
+      for (const t of [...a.targets, ...a.rules.flatMap((r) => r.targets)]) {
+        const slash = t.model.indexOf('/');
+        if (slash > 0) add(t.model.slice(0, slash), t.model.slice(slash + 1));
+      }
+    }
+    return (built = { from: providers, names, served });
+  };
+  return (provider, model) => (provider === null ? sets().names.has(model) : sets().served.has(`${provider}/${model}`));
+}
+
+/** Breakers exist for every target ever called, typed ones included: only configured targets are exported. */
+function knownTargets<T extends { key: string }>(read: () => Iterable<T>, known: KnownModel): () => Iterable<T> {
+  return function* () {
+    for (const t of read()) {
+      const slash = t.key.indexOf('/');
+      if (slash > 0 && known(t.key.slice(0, slash), t.key.slice(slash + 1))) yield t;
+    }
+  };
+}
+
+export function createMetrics(opts: { processMetrics: boolean; sources: MetricsSources; knownModel?: KnownModel }): Metrics {
   const registers = [new Registry()];
   const reg = registers[0]!;
   if (opts.processMetrics) collectDefaultMetrics({ register: reg });
-  const model = boundedLabel(500);
+  const boundedModel = boundedLabel(500);
+  const known = opts.knownModel ?? (() => false);
+  // Requested names are client input (900 KB names, e-mail addresses): only configured ones become label values.
+  const model = (provider: string | null, m: string | null) => (m === null ? 'none' : known(provider, m) ? boundedModel(m) : 'other');
   const key = boundedLabel(5000);
   const team = boundedLabel(1000);
   const tool = boundedLabel(2000);
   const route = boundedLabel(100);
   const rule = boundedLabel(500);
+  const provider = boundedLabel(200);
+  const server = boundedLabel(500);
 
   const httpRequests = new Counter({ name: 'gateway_http_requests_total', help: 'HTTP requests by route, method and status.', labelNames: ['route', 'method', 'status'], registers });
   const httpDuration = new Histogram({ name: 'gateway_http_request_duration_seconds', help: 'HTTP request duration (streams: until the last byte).', labelNames: ['route'], buckets: SLOW, registers });
@@ -99,7 +154,7 @@ export function createMetrics(opts: { processMetrics: boolean; sources: MetricsS
   const toolCalls = new Counter({ name: 'gateway_tool_calls_total', help: 'MCP tool calls, resource reads and prompt gets by server, tool, decision and outcome.', labelNames: ['server', 'method', 'tool', 'key', 'decision', 'outcome'], registers });
   const toolDuration = new Histogram({ name: 'gateway_tool_call_duration_seconds', help: 'Upstream MCP call duration.', labelNames: ['server', 'method'], buckets: SLOW, registers });
   const denials = new Counter({ name: 'gateway_policy_denials_total', help: 'Policy denials by door, code and rule (budgets, rate limits, access rules).', labelNames: ['door', 'code', 'rule'], registers });
-  registerScrapeGauges(reg, opts.sources);
+  registerScrapeGauges(reg, { ...opts.sources, breakers: opts.sources.breakers && knownTargets(opts.sources.breakers, known) });
 
   return {
     contentType: reg.contentType,
@@ -109,7 +164,7 @@ export function createMetrics(opts: { processMetrics: boolean; sources: MetricsS
       httpDuration.observe({ route: labels.route }, seconds);
     },
     llmCall(e) {
-      const l = { endpoint: e.endpoint, provider: e.provider ?? 'none', model: model(e.model), key: key(e.keyId), team: team(e.team) };
+      const l = { endpoint: e.endpoint, provider: provider(e.provider), model: model(e.provider, e.model), key: key(e.keyId), team: team(e.team) };
       llmRequests.inc({ ...l, status: String(e.status) });
       if (e.errorCode) llmErrors.inc({ ...l, code: e.errorCode });
       const h = { endpoint: l.endpoint, provider: l.provider, model: l.model };
@@ -122,8 +177,9 @@ export function createMetrics(opts: { processMetrics: boolean; sources: MetricsS
       if (e.costMicros) cost.inc(t, e.costMicros / 1_000_000);
     },
     toolCall(e) {
-      toolCalls.inc({ server: e.server, method: e.method, tool: tool(e.tool ?? ''), key: key(e.keyId), decision: e.decision, outcome: e.outcome });
-      if (e.upstreamMs !== null) toolDuration.observe({ server: e.server, method: e.method }, e.upstreamMs / 1000);
+      const s = server(e.server);
+      toolCalls.inc({ server: s, method: e.method, tool: tool(e.tool ?? ''), key: key(e.keyId), decision: e.decision, outcome: e.outcome });
+      if (e.upstreamMs !== null) toolDuration.observe({ server: s, method: e.method }, e.upstreamMs / 1000);
     },
     denial(d) {
       denials.inc({ door: d.door, code: d.code, rule: rule(d.rule) });

@@ -5,6 +5,7 @@ import { ChatRequestSchema } from '../../openai/schemas.js';
 import { readBody } from '../body.js';
 import { callContext } from '../call-context.js';
 import type { AppEnv } from '../context.js';
+import { safeHeaderValue } from '../text-bounds.js';
 import { sseResponse } from '../sse-response.js';
 
 export function chatRoutes(): Hono<AppEnv> {
@@ -15,9 +16,9 @@ export function chatRoutes(): Hono<AppEnv> {
     const deps = c.var.deps;
     if (!req.stream) {
       const { response, served, headers } = await runChatRouted(deps, ctx, req);
-      for (const [k, v] of Object.entries(headers)) c.header(k, v);
-      c.header('x-gateway-provider', served.provider.id);
-      c.header('x-gateway-model', served.model);
+      for (const [k, v] of Object.entries(headers)) c.header(k, safeHeaderValue(v));
+      c.header('x-gateway-provider', safeHeaderValue(served.provider.id));
+      c.header('x-gateway-model', safeHeaderValue(served.model));
       return c.json(response);
     }
     const { resolved, chunks, headers } = await runChatStream(deps, ctx, req);

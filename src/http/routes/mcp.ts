@@ -1,12 +1,15 @@
 // MCP over Streamable HTTP at /mcp (federated) and /mcp/:id (one upstream or virtual server), legacy /sse + /messages.
 import { Hono, type Context } from 'hono';
-import { asGatewayError } from '../../errors.js';
+import { asGatewayError, publicMessage } from '../../errors.js';
 import { originGuard } from '../../mcp/origin.js';
 import { rpcError } from '../../mcp/sessions.js';
 import { authenticate } from '../authenticate.js';
+import { limitRpcBody } from '../body-limit.js';
+import { MAX_JSON_DEPTH, nestsDeeper } from '../body.js';
 import type { AppEnv } from '../context.js';
 
 const PATHS = ['/mcp', '/mcp/:id'];
+const TOO_DEEP = `Invalid Request: the message nests deeper than ${MAX_JSON_DEPTH} levels.`;
 const LEGACY = ['/sse', '/sse/:id', '/messages'];
 
 /** Ends the in-flight mark when a streamed response finishes or the client goes away. */
@@ -41,17 +44,22 @@ function trackStream(res: Response, end: () => void): Response {
   return new Response(body, { status: res.status, statusText: res.statusText, headers: res.headers });
 }
 
+/** The MCP spec's session id: visible ASCII; ours are UUIDs, so anything long is not one of them. */
+const SESSION_ID = /^[\x21-\x7e]{1,256}$/;
+
 async function handle(c: Context<AppEnv>): Promise<Response> {
   const deps = c.var.deps;
+  const sid = c.req.header('mcp-session-id');
+  if (sid !== undefined && !SESSION_ID.test(sid)) return rpcError(400, -32600, 'Bad Request: Mcp-Session-Id must be 1-256 visible ASCII characters.');
   let body: unknown;
   if (c.req.method === 'POST') {
-    const text = await c.req.text();
-    if (text.length > deps.config.server.bodyLimitBytes) return rpcError(413, -32600, 'Request body too large.');
+    const text = await c.req.text(); // limitRpcBody has bounded it
     try {
       body = JSON.parse(text);
     } catch {
       return rpcError(400, -32700, 'Parse error: Invalid JSON');
     }
+    if (nestsDeeper(body, MAX_JSON_DEPTH)) return rpcError(400, -32600, TOO_DEEP);
   }
   const res = await deps.mcpSessions.handle({ raw: c.req.raw, route: c.req.param('id') ?? '', principal: c.var.principal, body });
   const end = c.var.deferEnd();
@@ -69,6 +77,7 @@ export function mcpRoutes(): Hono<AppEnv> {
   for (const p of [...PATHS, ...LEGACY]) {
     app.use(p, async (c, next) => (guard ??= originGuard(c.var.deps.config))(c, next));
     app.use(p, authenticate());
+    app.use(p, limitRpcBody((c) => c.var.deps.config.server.bodyLimitBytes));
   }
   for (const p of PATHS) app.on(['GET', 'POST', 'DELETE'], p, handle);
   const openSse = (c: Context<AppEnv>) => {
@@ -84,12 +93,13 @@ export function mcpRoutes(): Hono<AppEnv> {
     } catch {
       return rpcError(400, -32700, 'Parse error: Invalid JSON');
     }
+    if (nestsDeeper(body, MAX_JSON_DEPTH)) return rpcError(400, -32600, TOO_DEEP);
     return c.var.deps.mcpSessions.legacy.post(c.req.query('sessionId'), c.var.principal, body, c.req.raw.headers);
   });
   app.onError((err, c) => {
     const e = asGatewayError(err);
     if (e.status >= 500) c.var.deps.log.error({ err, requestId: c.var.requestId }, 'mcp route error');
-    const res = rpcError(e.status, e.status === 401 ? -32001 : -32000, e.message);
+    const res = rpcError(e.status, e.status === 401 ? -32001 : -32000, publicMessage(e));
     for (const [k, v] of Object.entries(e.headers)) res.headers.set(k, v);
     return res;
   });
