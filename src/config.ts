@@ -42,11 +42,15 @@ export const AuditConfigSchema = z
     /** Events held in memory while the database is slow or down; beyond it they go to the spool. */
     maxQueue: z.number().int().positive().default(20_000),
     inlinePayloadBytes: z.number().int().positive().default(16 * 1024),
+    /** A payload larger than this (serialised) is stored cut to this size, marked `truncated`, so one huge call never stalls the writer. */
+    maxPayloadBytes: z.number().int().positive().default(2 * 1024 * 1024),
     /** JSON-lines spool for a database outage; default `<dataDir>/audit-spool`. 0 bytes turns it off. */
     spoolDir: z.string().optional(),
     spoolMaxBytes: z.number().int().min(0).default(256 * 1024 * 1024),
-    /** Refuse new calls with 503 while the trail is dropping events (queue and spool full). */
+    /** Refuse new calls with 503 while the trail is dropping events, or has not written for `stuckAfterMs`. */
     failClosed: z.boolean().default(false),
+    /** A writer whose writes have failed for this long counts as stuck (`gateway_audit_accepting` 0). */
+    stuckAfterMs: z.number().int().positive().default(30_000),
     /** Sessions idle longer than this are deleted (and older events of live sessions cut); 0 keeps everything. */
     retentionDays: z.number().min(0).default(0),
     retentionIntervalMs: z.number().int().positive().default(3_600_000),
@@ -61,11 +65,13 @@ export const GatewayConfigSchema = z
         host: z.string().default('127.0.0.1'),
         /** Largest accepted request body. */
         bodyLimitBytes: z.number().int().positive().default(20 * 1024 * 1024),
+        /** Largest accepted /admin request body (keys, teams: small JSON). */
+        adminBodyLimitBytes: z.number().int().positive().default(1024 * 1024),
         /** How long shutdown waits for in-flight requests and streams. */
         shutdownGraceMs: z.number().int().positive().default(25_000),
       })
       .strict()
-      .default({ port: 8080, host: '127.0.0.1', bodyLimitBytes: 20 * 1024 * 1024, shutdownGraceMs: 25_000 }),
+      .default({ port: 8080, host: '127.0.0.1', bodyLimitBytes: 20 * 1024 * 1024, adminBodyLimitBytes: 1024 * 1024, shutdownGraceMs: 25_000 }),
     storage: z
       .object({
         databaseUrl: z.string().optional(),
@@ -81,9 +87,13 @@ export const GatewayConfigSchema = z
         flushIntervalMs: z.number().int().positive().default(1000),
         maxBatch: z.number().int().positive().default(500),
         maxQueue: z.number().int().positive().default(100_000),
+        /** JSON-lines spool for a database outage; default `<dataDir>/request-log-spool`. 0 bytes turns it off. */
+        spoolDir: z.string().optional(),
+        spoolMaxBytes: z.number().int().min(0).default(128 * 1024 * 1024),
+        stuckAfterMs: z.number().int().positive().default(30_000),
       })
       .strict()
-      .default({ enabled: true, flushIntervalMs: 1000, maxBatch: 500, maxQueue: 100_000 }),
+      .default({ enabled: true, flushIntervalMs: 1000, maxBatch: 500, maxQueue: 100_000, spoolMaxBytes: 128 * 1024 * 1024, stuckAfterMs: 30_000 }),
     /** The per-session audit trail (see README "Audit trail"). */
     audit: AuditConfigSchema.default(AuditConfigSchema.parse({})),
     logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),

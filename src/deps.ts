@@ -19,7 +19,7 @@ import { openDatabase, type Database } from './storage/db.js';
 import { openRedis, type SharedRedis } from './storage/redis.js';
 import { createRepo, type Repo } from './storage/repo.js';
 import { createAuditTrail, type AuditTrail } from './tracing/audit.js';
-import { createMetrics, disabledMetrics, type Metrics } from './tracing/metrics.js';
+import { createMetrics, disabledMetrics, knownModels, type Metrics } from './tracing/metrics.js';
 import { createTracing, currentTraceIds, type Tracing } from './tracing/otel.js';
 import { createRequestLogWriter, disabledRequestLog, type RequestLogWriter } from './tracing/request-log.js';
 
@@ -63,7 +63,7 @@ export async function createDeps(config: GatewayConfig, opts: { log?: Logger } =
   const database = await openDatabase(config.storage);
   const repo = createRepo(database.db);
   const redis = await openRedis(config.storage.redisUrl, log);
-  const requestLog = config.requestLog.enabled ? createRequestLogWriter(repo, log, config.requestLog) : disabledRequestLog();
+  const requestLog = config.requestLog.enabled ? await createRequestLogWriter(config, repo, log) : disabledRequestLog();
   const audit = await createAuditTrail(config, repo, log);
   const tracing = await createTracing(config.telemetry, log);
   if (tracing.enabled) audit.useTraceContext(currentTraceIds);
@@ -96,11 +96,13 @@ export async function createDeps(config: GatewayConfig, opts: { log?: Logger } =
     // Scrape-time sources read deps live: the router and hub may be swapped by a config reload.
     metrics: !config.telemetry.metrics.enabled ? disabledMetrics() : createMetrics({
       processMetrics: config.telemetry.metrics.processMetrics,
+      knownModel: knownModels(() => deps),
       sources: {
         inflight: () => deps.inflight.count(),
         mcpUpstreams: () => deps.hub.health(),
         breakers: () => deps.router.health.entries(),
         audit: () => deps.audit.stats(),
+        requestLog: () => deps.requestLog.stats(),
       },
     }),
     state: { shuttingDown: false },

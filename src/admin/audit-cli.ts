@@ -80,7 +80,9 @@ export async function runAuditCommand(svc: SessionsService, group: string, cmd: 
     const text = broken.length
       ? broken.map((b) => `BROKEN session ${b.session} (key ${str(b.key)}): first broken link at seq ${b.broken?.seq} (row id ${str(b.broken?.id)}): ${b.broken?.problem}: ${b.broken?.detail}`).join('\n')
       : id ? `ok: session ${id}, ${(r as { checked: number }).checked} events, chain intact` : `ok: ${(r as { sessions: number }).sessions} sessions, every chain intact`;
-    show(r, text);
+    // Gaps are links, not breaks: events the database refused, each kept as a dead letter.
+    const gapLines = r.gaps.map((g) => `gap at seq ${g.seq} (event ${g.eventId}): ${g.reason ?? ''}`);
+    show(r, [text, ...gapLines].join('\n'));
     return broken.length ? 1 : 0;
   }
   return -1;

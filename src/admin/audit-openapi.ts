@@ -4,8 +4,13 @@ const ref = (name: string) => ({ $ref: `#/components/schemas/${name}` });
 const error = { description: 'Error', ...json(ref('Error')) };
 const q = (name: string, schema: object, description?: string) => ({ name, in: 'query', schema, ...(description ? { description } : {}) });
 const keyParam = q('key', { type: 'string' }, 'The key id, when several keys used the same session id ("-" for calls made without a key).');
-const idParam = { name: 'id', in: 'path', required: true, schema: { type: 'string' }, description: 'The session id (x-session-id, MCP session id, or request id).' };
+const idParam = { name: 'id', in: 'path', required: true, schema: { type: 'string', maxLength: 256 }, description: 'The session id (x-session-id, MCP session id, or request id); longer ids, control characters, NUL or invalid Unicode get a 400.' };
 const nullable = (type: string) => ({ type: [type, 'null'] });
+
+const Gap = {
+  type: 'object',
+  properties: { seq: { type: 'integer' }, eventId: { type: 'string' }, reason: nullable('string') },
+};
 
 const BrokenLink = {
   type: 'object',
@@ -67,9 +72,17 @@ export const auditSchemas = {
       hash: { type: 'string' },
     },
   },
+  Gap: Gap,
   VerifyResult: {
     type: 'object',
-    properties: { session: { type: 'string' }, key: nullable('string'), ok: { type: 'boolean' }, checked: { type: 'integer' }, broken: { oneOf: [BrokenLink, { type: 'null' }] } },
+    properties: {
+      session: { type: 'string' },
+      key: nullable('string'),
+      ok: { type: 'boolean' },
+      checked: { type: 'integer' },
+      broken: { oneOf: [BrokenLink, { type: 'null' }] },
+      gaps: { type: 'array', description: 'Events the database refused, kept as dead letters; each is a link of kind `gap`, not a break.', items: Gap },
+    },
   },
 };
 
@@ -114,7 +127,7 @@ export const auditPaths = {
       responses: {
         200: {
           description: 'Verification result',
-          ...json({ oneOf: [ref('VerifyResult'), { type: 'object', properties: { ok: { type: 'boolean' }, sessions: { type: 'integer' }, broken: { type: 'array', items: ref('VerifyResult') } } }] }),
+          ...json({ oneOf: [ref('VerifyResult'), { type: 'object', properties: { ok: { type: 'boolean' }, sessions: { type: 'integer' }, broken: { type: 'array', items: ref('VerifyResult') }, gaps: { type: 'array', items: { allOf: [Gap, { type: 'object', properties: { session: { type: 'string' }, key: nullable('string') } }] } } } }] }),
         },
         404: error,
       },

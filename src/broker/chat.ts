@@ -112,7 +112,7 @@ function finish(deps: Deps, ctx: CallContext, row: Row, trace: RouteTrace, outco
     attempts: trace.attempts,
     routeReason: trace.attempts > 0 ? trace.reason : null,
   };
-  deps.requestLog.write(logged);
+  deps.requestLog.write([logged]);
   if (audit) typeof audit === 'function' ? audit(logged) : recordModelCall(deps, ctx, logged, audit);
   const upstreamMs = trace.upstream.ms;
   if (ctx.timing) ctx.timing.upstreamMs = upstreamMs;

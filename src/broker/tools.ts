@@ -1,6 +1,7 @@
 // runMcpOperation: the one path of every tools/call, resources/read and prompts/get: policy before → hub → after (trace).
 import type { Progress } from '@modelcontextprotocol/sdk/types.js';
 import type { Deps } from '../deps.js';
+import { publicMessage } from '../errors.js';
 import type { RelayCaller } from '../mcp/relay.js';
 import { ErrorCode, isConnectionError, isTimeout, relayError, RpcError, type JsonObject } from '../mcp/rpc.js';
 import { UpstreamUnavailableError } from '../mcp/upstream.js';
@@ -50,13 +51,16 @@ const DOOR = { 'tools/call': 'tool', 'resources/read': 'resource', 'prompts/get'
 
 /** Policy before the call: the same engine as model calls (authorize, rate limit, budget, PII on arguments). */
 function before(deps: Deps, ctx: McpCallContext, op: McpOperation) {
-  const args = op.method === 'resources/read' ? null : ((op.params.arguments as JsonObject | undefined) ?? {});
+  const args = (op.params.arguments as JsonObject | undefined) ?? {};
+  const meta = op.params._meta as JsonObject | undefined;
+  // What reaches the upstream and the trail: the arguments and `_meta` (PII scans both; resource reads have neither).
+  const input = op.method === 'resources/read' ? null : { arguments: args, ...(meta ? { _meta: meta } : {}) };
   return admit(deps, {
     door: DOOR[op.method],
     principal: ctx.principal,
     sessionId: ctx.sessionId,
     requestId: ctx.requestId,
-    input: args,
+    input,
     mcp: {
       server: op.serverId,
       ...(op.method === 'tools/call' ? { tool: federatedName(op.serverId, op.target) } : {}),
@@ -95,7 +99,7 @@ function after(deps: Deps, ctx: McpCallContext, op: McpOperation, outcome: Outco
     latencyMs: Math.round(performance.now() - ctx.startedAt),
     costMicros: null,
   };
-  deps.requestLog.write(logged);
+  deps.requestLog.write([logged]);
   recordMcpCall(deps, ctx, op, outcome, logged.status, logged.errorCode, m.pctx);
 }
 
@@ -123,7 +127,7 @@ export async function runMcpOperation(deps: Deps, ctx: McpCallContext, op: McpOp
     if (op.method === 'tools/call') return toolError(`Denied by gateway policy (${d.rule}): ${d.message}`);
     throw new RpcError(ErrorCode.InvalidRequest, `Denied by gateway policy (${d.rule}): ${d.message}`, { code: d.code, rule: d.rule });
   }
-  const params = pctx.input === null ? op.params : { ...op.params, arguments: pctx.input as JsonObject };
+  const params = pctx.input === null ? op.params : { ...op.params, ...(pctx.input as JsonObject) };
   const redacted = pctx.decisions.some((d) => d.decision === 'redacted');
   const sent = performance.now();
   try {
@@ -143,8 +147,8 @@ export async function runMcpOperation(deps: Deps, ctx: McpCallContext, op: McpOp
     const f = failure(op, err);
     if (f) {
       after(deps, ctx, op, { kind: 'failed', ...f }, { redacted, upstreamMs: performance.now() - sent, pctx });
-      if (op.method === 'tools/call') return toolError(f.message);
-      throw new RpcError(ErrorCode.InternalError, f.message);
+      if (op.method === 'tools/call') return toolError(publicMessage(f));
+      throw new RpcError(ErrorCode.InternalError, publicMessage(f));
     }
     const e = relayError(err);
     after(deps, ctx, op, { kind: 'failed', code: `jsonrpc_${e.code}`, message: e.message }, { pctx });

@@ -68,6 +68,77 @@ function encoder(name: EncodingName): Promise<CountFn> {
   return p;
 }
 
+/** Text counted exactly per request; past it, tokens are estimated from the ratio seen so far (at least one per 3 characters). */
+const EXACT_CHARS = 64 * 1024;
+/** Pieces this long at most, cut at a space where one is near: BPE is quadratic in the length of an unbroken run. */
+const PIECE = 256;
+const SLICE_MS = 4;
+
+function* pieces(text: string): Generator<string> {
+  for (let i = 0; i < text.length; ) {
+    let end = Math.min(text.length, i + PIECE);
+    if (end < text.length) {
+      const space = text.lastIndexOf(' ', end);
+      if (space > i + PIECE / 2) end = space;
+    }
+    yield text.slice(i, end);
+    i = end;
+  }
+}
+
+/** Counts `texts`, yielding to the event loop every few milliseconds; text past EXACT_CHARS is estimated. */
+async function countTexts(texts: string[], count: CountFn): Promise<number> {
+  let tokens = 0;
+  let exactChars = 0;
+  let restChars = 0;
+  let deadline = performance.now() + SLICE_MS;
+  for (const text of texts) {
+    if (exactChars >= EXACT_CHARS) {
+      restChars += text.length;
+      continue;
+    }
+    let seen = 0;
+    for (const piece of pieces(text)) {
+      if (exactChars >= EXACT_CHARS) {
+        restChars += text.length - seen;
+        break;
+      }
+      tokens += count(piece);
+      exactChars += piece.length;
+      seen += piece.length;
+      if (performance.now() > deadline) {
+        await new Promise<void>((r) => setImmediate(r));
+        deadline = performance.now() + SLICE_MS;
+      }
+    }
+  }
+  if (restChars > 0) tokens += Math.ceil(restChars * Math.max(tokens / Math.max(1, exactChars), 1 / 3));
+  return tokens;
+}
+
+/** The value as JSON text, or its strings when it is too deep for JSON.stringify. */
+function jsonText(value: unknown): string[] {
+  try {
+    return [JSON.stringify(value) ?? ''];
+  } catch {
+    return stringsOf(value);
+  }
+}
+
+/** Every string (keys and values) of a JSON value, without recursion. */
+function stringsOf(value: unknown): string[] {
+  const out: string[] = [];
+  const stack: unknown[] = [value];
+  while (stack.length) {
+    const v = stack.pop();
+    if (typeof v === 'string') out.push(v);
+    else if (typeof v === 'number' || typeof v === 'boolean') out.push(String(v));
+    else if (Array.isArray(v)) stack.push(...v);
+    else if (v && typeof v === 'object') for (const [k, x] of Object.entries(v)) stack.push(k, x);
+  }
+  return out;
+}
+
 export function createTokenCounter(opts: TokenCounterOptions = {}): TokenCounter {
   const defaultMax = opts.defaultMaxOutputTokens ?? 4096;
   const images = opts.imageTokens ?? { low: 85, high: 765, auto: 765 };
@@ -115,18 +186,33 @@ export function createTokenCounter(opts: TokenCounterOptions = {}): TokenCounter
     async countInputTokens(req, provider) {
       const count = await encoder(encodingFor(req.model));
       const { msgs, extra } = toTokMessages(req.messages);
-      const functions: ChatCompletionFunctionDefinition[] = (req.tools ?? []).map((t) => ({
-        name: t.function.name,
-        description: t.function.description,
-        // JSON Schema is wider than the library's type; its formatter prints unknown shapes as `any`.
-        parameters: t.function.parameters as ChatCompletionFunctionParameters | undefined,
-      }));
       const choice = req.tool_choice;
       const functionCall = choice === undefined || choice === 'auto' || choice === 'required' ? undefined : choice === 'none' ? 'none' : { name: choice.function.name };
-      let total = computeChatCompletionTokenCount({ messages: msgs, functions, function_call: functionCall }, count) + extra;
+      // The library's formula is framing constants plus a count per string: run it with a recorder, then count the strings
+      // in bounded pieces and time slices (BPE is slow on novel text and quadratic on long unbroken runs).
+      const texts: string[] = [];
+      const record = (t: string) => (texts.push(t), 0);
+      let framing: number;
+      try {
+        // The library formats every schema into one string in one go: past a size, count the tools' strings instead.
+        if (stringsOf(req.tools).reduce((n, t) => n + t.length, 0) > EXACT_CHARS) throw new Error('tools too large to format');
+        const functions: ChatCompletionFunctionDefinition[] = (req.tools ?? []).map((t) => ({
+          name: t.function.name,
+          description: t.function.description,
+          // JSON Schema is wider than the library's type; its formatter prints unknown shapes as `any`.
+          parameters: t.function.parameters as ChatCompletionFunctionParameters | undefined,
+        }));
+        framing = computeChatCompletionTokenCount({ messages: msgs, functions, function_call: functionCall }, record);
+      } catch {
+        // Tool schemas its formatter cannot read (odd types, deep nesting): messages as usual, tools as their strings.
+        texts.length = 0;
+        framing = computeChatCompletionTokenCount({ messages: msgs, function_call: functionCall }, record) + 9;
+        texts.push(...stringsOf(req.tools));
+      }
       const rf = req.response_format;
-      // A JSON schema is injected into the prompt upstream; counting its text is a close, conservative proxy.
-      if (rf && rf.type === 'json_schema' && 'json_schema' in rf) total += count(JSON.stringify(rf.json_schema));
+      // A JSON schema is injected into the prompt upstream; counting its strings is a close, conservative proxy.
+      if (rf && rf.type === 'json_schema' && 'json_schema' in rf) texts.push(...jsonText(rf.json_schema));
+      let total = framing + extra + (await countTexts(texts, count));
       if (isForeign(req.model, provider)) total = Math.ceil(total * factor);
       return Math.max(0, total);
     },

@@ -1,7 +1,7 @@
 // Queries over agent sessions and the audit trail: the append transaction, reviewer reads, retention.
 import { and, asc, desc, eq, gt, gte, lt, lte, sql, type SQL } from 'drizzle-orm';
 import type { Db } from './db.js';
-import { insertJsonRows } from './audit-insert.js';
+import { insertJsonRows } from './json-insert.js';
 import { agentSessions, auditEvents, auditPayloads, type AgentSessionRow, type AuditEventRow, type NewAuditEvent } from './schema.js';
 
 export interface SessionKey {

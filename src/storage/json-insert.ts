@@ -1,4 +1,4 @@
-// Multi-row inserts for the audit tables: one JSON parameter through json_to_recordset (as request-log-insert does), for any table.
+// Multi-row inserts for any table: one JSON parameter through json_to_recordset, instead of drizzle's per-value builder (which blocked the event loop ~0.3 ms a row).
 import { getTableColumns, sql, type SQL } from 'drizzle-orm';
 import type { PgTable } from 'drizzle-orm/pg-core';
 import type { Db } from './db.js';

@@ -167,3 +167,22 @@ export const auditPayloads = pgTable('audit_payloads', {
 export type AgentSessionRow = typeof agentSessions.$inferSelect;
 export type AuditEventRow = typeof auditEvents.$inferSelect;
 export type NewAuditEvent = typeof auditEvents.$inferInsert;
+
+/** Items a batched writer could not store even after sanitising (request-log rows, audit events), kept for review instead of blocking the writer. */
+export const deadLetters = pgTable(
+  'dead_letters',
+  {
+    id: bigserial('id', { mode: 'number' }).primaryKey(),
+    time: timestamp('time', { withTimezone: true, mode: 'date' }).notNull().defaultNow(),
+    /** `request_log` or `audit`. */
+    writer: text('writer').notNull(),
+    /** The database's reason for refusing the item. */
+    reason: text('reason').notNull(),
+    /** The item as JSON text (escaped, so always storable), cut at 1 MiB. */
+    item: text('item').notNull(),
+    bytes: integer('bytes').notNull(),
+  },
+  (t) => [index('dead_letters_time_idx').on(t.time)],
+);
+
+export type DeadLetterRow = typeof deadLetters.$inferSelect;

@@ -91,7 +91,7 @@ const KIND: Record<McpOperation['method'], AuditKind> = { 'tools/call': 'tool_ca
 /** Records one MCP operation from the broker's outcome. */
 export function recordMcpCall(deps: Deps, ctx: McpCallContext, op: McpOperation, outcome: Outcome, status: number, errorCode: string | null, pctx?: PolicyContext): void {
   // A denied operation never went upstream, and may not have met the PII step: keep its target, not its arguments.
-  const args = outcome.kind === 'denied' ? { ...op.params, arguments: undefined } : pctx && pctx.input !== null && op.method !== 'resources/read' ? { ...op.params, arguments: pctx.input } : op.params;
+  const args = outcome.kind === 'denied' ? { ...op.params, arguments: undefined } : pctx && pctx.input !== null && op.method !== 'resources/read' ? { ...op.params, ...(pctx.input as object) } : op.params;
   deps.audit.recordCall({
     kind: KIND[op.method],
     principal: { keyId: ctx.principal?.keyId ?? ctx.keyId, teamId: ctx.principal?.teamId ?? null },

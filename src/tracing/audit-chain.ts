@@ -1,6 +1,7 @@
 // The audit hash chain: canonical serialisation, event and payload hashes, and verification of a session's rows.
 import { createHash } from 'node:crypto';
 import type { AuditEventRow, NewAuditEvent } from '../storage/schema.js';
+import { runSync } from '../storage/storable.js';
 
 /** The fields an event's hash covers, in a fixed list so columns added later do not change old hashes. */
 export const HASHED_FIELDS = [
@@ -12,33 +13,52 @@ export const HASHED_FIELDS = [
 
 export const CHAIN_VERSION = 1;
 
-/** JSON with object keys sorted at every level, dates as ISO strings, undefined dropped (RFC 8785 in spirit). */
-export function canonical(value: unknown): string {
-  if (value === null || value === undefined) return 'null';
-  if (value instanceof Date) return JSON.stringify(value.toISOString());
-  if (Array.isArray(value)) return `[${value.map((v) => (v === undefined ? 'null' : canonical(v))).join(',')}]`;
-  if (typeof value === 'object') {
-    const entries = Object.entries(value as Record<string, unknown>)
-      .filter(([, v]) => v !== undefined)
-      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonical(v)}`).join(',')}}`;
-  }
-  if (typeof value === 'number' && !Number.isFinite(value)) return 'null';
-  if (typeof value === 'bigint') return value.toString();
-  return JSON.stringify(value);
+/** A piece of output text already in its final form (brackets, separators, keys). */
+class Raw {
+  constructor(readonly text: string) {}
 }
+
+/**
+ * JSON with object keys sorted at every level, dates as ISO strings, undefined dropped (RFC 8785 in spirit).
+ * Iterative with an explicit stack, so client data nested thousands deep cannot overflow the call stack.
+ */
+export function* canonicalWalk(value: unknown): Generator<void, string> {
+  const out: string[] = [];
+  const stack: unknown[] = [value];
+  let n = 0;
+  while (stack.length) {
+    if ((++n & 1023) === 0) yield;
+    const v = stack.pop();
+    if (v instanceof Raw) out.push(v.text);
+    else if (v === null || v === undefined) out.push('null');
+    else if (v instanceof Date) out.push(JSON.stringify(v.toISOString()));
+    else if (Array.isArray(v)) {
+      out.push('[');
+      stack.push(new Raw(']'));
+      for (let i = v.length - 1; i >= 0; i--) {
+        stack.push(v[i] ?? null);
+        if (i > 0) stack.push(new Raw(','));
+      }
+    } else if (typeof v === 'object') {
+      const entries = Object.entries(v as Record<string, unknown>)
+        .filter(([, x]) => x !== undefined)
+        .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+      out.push('{');
+      stack.push(new Raw('}'));
+      for (let i = entries.length - 1; i >= 0; i--) {
+        const [k, x] = entries[i]!;
+        stack.push(x, new Raw(`${i > 0 ? ',' : ''}${JSON.stringify(k)}:`));
+      }
+    } else if (typeof v === 'number') out.push(Number.isFinite(v) ? JSON.stringify(v) : 'null');
+    else if (typeof v === 'bigint') out.push(v.toString());
+    else out.push(JSON.stringify(v) ?? 'null');
+  }
+  return out.join('');
+}
+
+export const canonical = (value: unknown): string => runSync(canonicalWalk(value));
 
 export const sha256 = (s: string): string => createHash('sha256').update(s).digest('hex');
-
-/** Postgres text and jsonb refuse NUL characters; replace them before hashing so the stored value is the hashed one. */
-export function sanitize<T>(value: T): T {
-  if (typeof value === 'string') return (value.includes('\u0000') ? value.replaceAll('\u0000', '\uFFFD') : value) as T;
-  if (Array.isArray(value)) return value.map((v) => sanitize(v)) as T;
-  if (value && typeof value === 'object' && !(value instanceof Date)) {
-    return Object.fromEntries(Object.entries(value).map(([k, v]) => [sanitize(k), sanitize(v)])) as T;
-  }
-  return value;
-}
 
 export function payloadHash(payload: unknown): string | null {
   return payload === null || payload === undefined ? null : sha256(canonical(payload));

@@ -1,9 +1,13 @@
-// The audit writer: bounded queue flushed by size or time; seq and hash chained per session inside the append transaction; spool on outage.
+// The audit writer: the batched writer's sink for audit events; seq and hash chained per session inside the append transaction.
 import type { Logger } from '../log.js';
 import { sessionRef, type AuditRepo, type BuiltBatch, type ChainTip, type SessionSeed, type SessionUpdate } from '../storage/audit-repo.js';
+import { isRefusal } from '../storage/db-error.js';
+import type { Repo } from '../storage/repo.js';
 import type { NewAuditEvent } from '../storage/schema.js';
-import { canonical, eventHash, sanitize, sha256 } from './audit-chain.js';
-import type { AuditSpool } from './audit-spool.js';
+import { runSliced, storableText, storableWalk } from '../storage/storable.js';
+import { canonicalWalk, eventHash, sha256 } from './audit-chain.js';
+import { createBatchWriter, type BatchSink, type BatchWriter, type BatchWriterStats } from './batch-writer.js';
+import type { Spool } from './spool.js';
 
 type ChainFields = 'id' | 'seq' | 'prevHash' | 'hash' | 'payload' | 'payloadId' | 'time';
 
@@ -22,32 +26,15 @@ export interface AuditWriterOptions {
   maxQueue: number;
   /** Payloads larger than this (serialised) go to audit_payloads. */
   inlinePayloadBytes: number;
+  /** Payloads are cut to about this size (and marked `truncated`). */
+  maxPayloadBytes: number;
+  stuckAfterMs: number;
   backoffBaseMs?: number;
   backoffMaxMs?: number;
 }
 
-export interface AuditWriterStats {
-  mode: 'memory' | 'spool';
-  queued: number;
-  spooled: number;
-  spoolBytes: number;
-  written: number;
-  flushes: number;
-  failures: number;
-  dropped: number;
-  lastFlushMs: number;
-  lastError: string | null;
-  /** False while events are being dropped (queue and spool full): fail-closed brokers refuse calls. */
-  accepting: boolean;
-}
-
-export interface AuditWriter {
-  /** Queues events of one call, in order; never blocks, never throws. False when they had to be dropped. */
-  write(events: PendingEvent[]): boolean;
-  flush(): Promise<void>;
-  close(): Promise<void>;
-  stats(): AuditWriterStats;
-}
+export type AuditWriterStats = BatchWriterStats;
+export type AuditWriter = BatchWriter<PendingEvent>;
 
 interface Prepared extends PendingEvent {
   digest: string | null;
@@ -80,139 +67,93 @@ export function buildBatch(batch: Prepared[], tips: Map<string, ChainTip>, exist
   return out;
 }
 
-/** Hashing and NUL-scrubbing of payloads happen here, at flush time, not on the request path. */
-function prepare(p: PendingEvent): Prepared {
-  const payload = sanitize(p.payload);
-  if (payload === null || payload === undefined) return { ...p, payload, digest: null, size: 0 };
-  const text = canonical(payload);
+/** Payload sanitising, size cut and hashing happen here, at flush time and in slices, never on the request path. */
+async function prepare(p: PendingEvent, maxBytes: number): Promise<Prepared> {
+  if (p.payload === null || p.payload === undefined) return { ...p, payload: null, digest: null, size: 0 };
+  const s = await runSliced(storableWalk(p.payload, { maxDepth: PAYLOAD_DEPTH, maxBytes }));
+  const payload = s.truncated && s.value && typeof s.value === 'object' && !Array.isArray(s.value) ? { ...s.value, truncated: true } : s.value;
+  const text = await runSliced(canonicalWalk(payload));
   return { ...p, payload, digest: sha256(text), size: Buffer.byteLength(text) };
 }
 
-/** Prepares a batch a slice at a time, yielding between slices so a large flush never stalls requests in flight. */
-async function prepareAll(batch: PendingEvent[]): Promise<Prepared[]> {
-  const out: Prepared[] = [];
-  for (let i = 0; i < batch.length; i += PREPARE_SLICE) {
-    if (i > 0) await new Promise<void>((r) => setImmediate(r));
-    for (const p of batch.slice(i, i + PREPARE_SLICE)) out.push(prepare(p));
+/** Payload bytes per append transaction: one statement parameter is serialised in one go, so it is kept small. */
+const TRANSACTION_BYTES = 4 * 1024 * 1024;
+
+/** Consecutive groups of at most `max` payload bytes (a single larger event is a group of its own). */
+function bySize(items: Prepared[], max: number): Prepared[][] {
+  const out: Prepared[][] = [];
+  let cur: Prepared[] = [];
+  let bytes = 0;
+  for (const p of items) {
+    if (cur.length && bytes + p.size > max) {
+      out.push(cur);
+      cur = [];
+      bytes = 0;
+    }
+    cur.push(p);
+    bytes += p.size;
   }
+  if (cur.length) out.push(cur);
   return out;
 }
 
-const PREPARE_SLICE = 32;
+/** JSON nested deeper than this is cut: Postgres' jsonb parser gives up on deep nesting, and no reviewer reads level 65. */
+const PAYLOAD_DEPTH = 64;
 
-export function createAuditWriter(repo: Pick<AuditRepo, 'appendAudit'>, log: Logger, opts: AuditWriterOptions, spool: AuditSpool<PendingEvent> | null): AuditWriter {
-  let queue: PendingEvent[] = [];
-  let mode: 'memory' | 'spool' = spool && !spool.isEmpty() ? 'spool' : 'memory'; // leftovers of an earlier run go first
-  let written = 0;
-  let flushes = 0;
-  let failures = 0;
-  let dropped = 0;
-  let lastFlushMs = 0;
-  let lastError: string | null = null;
-  let blocked = false;
-  let backoff = 0;
-  let retryAt = 0;
-  let running: Promise<void> | null = null;
-  const base = opts.backoffBaseMs ?? 200;
-  const max = opts.backoffMaxMs ?? 30_000;
-
-  async function append(batch: PendingEvent[], dedupe: boolean): Promise<void> {
-    const prepared = await prepareAll(batch);
-    const seeds = new Map<string, SessionSeed>();
-    for (const p of prepared) if (!seeds.has(sessionRef(p.event))) seeds.set(sessionRef(p.event), { keyId: p.event.keyId, sessionId: p.event.sessionId, ...p.session, time: new Date(p.event.time) });
-    const started = performance.now();
-    await repo.appendAudit({
-      seeds: [...seeds.values()],
-      ...(dedupe ? { dedupeIds: prepared.map((p) => p.event.eventId) } : {}),
-      build: (tips, existing) => buildBatch(prepared, tips, existing, opts.inlinePayloadBytes),
-    });
-    lastFlushMs = performance.now() - started;
-    flushes++;
-    written += batch.length;
-    backoff = 0;
-    blocked = false;
-  }
-
-  async function drain(): Promise<void> {
-    for (;;) {
-      if (queue.length) {
-        const batch = queue.slice(0, opts.maxBatch);
-        await append(batch, false);
-        queue = queue.slice(batch.length);
-        continue;
-      }
-      if (spool && !spool.isEmpty()) {
-        const seg = await spool.oldest();
-        if (!seg) continue;
-        // A replay cut short (crash, outage) is replayed again; events already written are skipped by id.
-        for (let i = 0; i < seg.events.length; i += opts.maxBatch) await append(seg.events.slice(i, i + opts.maxBatch), true);
-        await spool.remove(seg.segment);
-        continue;
-      }
-      mode = 'memory';
-      return;
-    }
-  }
-
-  function flush(force = false): Promise<void> {
-    if (!force && Date.now() < retryAt) return running ?? Promise.resolve();
-    running ??= drain()
-      .catch((err: Error) => {
-        failures++;
-        lastError = err.message;
-        backoff = Math.min(max, backoff ? backoff * 2 : base);
-        retryAt = Date.now() + backoff;
-        if (failures === 1 || failures % 10 === 0) log.warn({ err: err.message, queued: queue.length, retryInMs: backoff }, 'audit: write failed, will retry');
-      })
-      .finally(() => {
-        running = null;
-      });
-    return running;
-  }
-
-  const timer = setInterval(() => void flush(), opts.flushIntervalMs);
-  timer.unref();
-
+/** What stands in the chain for an event the database refused: the chain stays whole and says where the event went. */
+function gapFor(p: PendingEvent, deadLetterId: number, reason: string): PendingEvent {
+  const e = p.event;
   return {
-    write(events) {
-      if (mode === 'memory' && queue.length + events.length <= opts.maxQueue) {
-        queue.push(...events);
-        if (queue.length >= opts.maxBatch && !running) void flush();
-        return true;
-      }
-      // Once anything is spooled, later events follow it there, so replay keeps the order.
-      if (spool?.append(events)) {
-        if (mode === 'memory') log.warn({ queued: queue.length }, 'audit: queue full, spooling to disk');
-        mode = 'spool';
-        return true;
-      }
-      dropped += events.length;
-      blocked = true;
-      if (dropped === events.length || dropped % 1000 < events.length) log.error({ dropped }, 'audit: queue and spool full, events dropped');
-      return false;
+    event: {
+      eventId: e.eventId,
+      keyId: e.keyId,
+      sessionId: e.sessionId,
+      time: e.time,
+      requestId: e.requestId,
+      kind: 'gap',
+      decision: e.decision ?? null,
+      status: e.status ?? null,
+      reason: storableText(`the ${e.kind} event could not be stored (${reason}); kept as dead letter ${deadLetterId}`, 1000),
     },
-    flush: () => flush(true),
-    async close() {
-      clearInterval(timer);
-      for (let attempt = 0; attempt < 3; attempt++) {
-        await running;
-        await flush(true);
-        if (!queue.length && (!spool || spool.isEmpty())) break;
-        await new Promise((r) => setTimeout(r, base));
+    payload: null,
+    session: { teamId: null, clientName: null, clientVersion: null, userAgent: null },
+    delta: p.delta,
+  };
+}
+
+export type AuditSink = Pick<AuditRepo, 'appendAudit'> & Pick<Repo, 'insertDeadLetter'>;
+
+export function createAuditWriter(repo: AuditSink, log: Logger, opts: AuditWriterOptions, spool: Spool<PendingEvent> | null): AuditWriter {
+  const prepared = new WeakMap<PendingEvent, Prepared>();
+  const prepareAll = async (batch: PendingEvent[]): Promise<Prepared[]> => {
+    const out: Prepared[] = [];
+    for (const p of batch) {
+      let done = prepared.get(p);
+      if (!done) prepared.set(p, (done = await prepare(p, opts.maxPayloadBytes)));
+      out.push(done);
+    }
+    return out;
+  };
+  const sink: BatchSink<PendingEvent> = {
+    async write(batch, replay) {
+      const groups = bySize(await prepareAll(batch), TRANSACTION_BYTES);
+      // Several transactions: a retry after a partial commit must skip what the first ones wrote.
+      const dedupe = replay || groups.length > 1;
+      for (const ready of groups) {
+        const seeds = new Map<string, SessionSeed>();
+        for (const p of ready) if (!seeds.has(sessionRef(p.event))) seeds.set(sessionRef(p.event), { keyId: p.event.keyId, sessionId: p.event.sessionId, ...p.session, time: new Date(p.event.time) });
+        await repo.appendAudit({
+          seeds: [...seeds.values()],
+          ...(dedupe ? { dedupeIds: ready.map((p) => p.event.eventId) } : {}),
+          build: (tips, existing) => buildBatch(ready, tips, existing, opts.inlinePayloadBytes),
+        });
       }
-      await running;
-      if (queue.length && spool) {
-        await spool.prepend(queue).catch((err: Error) => log.error({ err: err.message, lost: queue.length }, 'audit: could not spool at shutdown'));
-        log.warn({ spooled: queue.length }, 'audit: database unavailable at shutdown; events spooled for the next start');
-        queue = [];
-      } else if (queue.length) {
-        log.error({ lost: queue.length }, 'audit: events not written at shutdown');
-      }
-      await spool?.settle();
     },
-    stats() {
-      const s = spool?.stats();
-      return { mode, queued: queue.length, spooled: s?.events ?? 0, spoolBytes: s?.bytes ?? 0, written, flushes, failures, dropped, lastFlushMs, lastError, accepting: !blocked };
+    isRefusal,
+    async reject(item, reason) {
+      const id = await repo.insertDeadLetter('audit', reason, item);
+      return gapFor(item, id, reason);
     },
   };
+  return createBatchWriter(sink, log, { name: 'audit', ...opts }, spool);
 }

@@ -1,14 +1,14 @@
 // The audit trail the brokers call: recordCall turns one finished call into its decision rows and call row, queued for the writer.
 import { randomUUID } from 'node:crypto';
-import { join } from 'node:path';
 import type { GatewayConfig } from '../config.js';
 import { GatewayError } from '../errors.js';
 import type { Logger } from '../log.js';
 import type { Decision } from '../policy/types.js';
 import type { AuditRepo } from '../storage/audit-repo.js';
-import { sanitize } from './audit-chain.js';
-import { openAuditSpool } from './audit-spool.js';
-import { createAuditWriter, type AuditWriter, type AuditWriterStats, type PendingEvent } from './audit-writer.js';
+import { rowSanitizer } from '../storage/row-sanitize.js';
+import { auditEvents } from '../storage/schema.js';
+import { createAuditWriter, type AuditSink, type AuditWriter, type AuditWriterStats, type PendingEvent } from './audit-writer.js';
+import { openWriterSpool } from './spool.js';
 
 export type AuditKind = 'model_call' | 'tool_call' | 'resource_read' | 'prompt_get';
 export type PayloadCapture = 'full' | 'redacted' | 'metadata-only';
@@ -58,6 +58,9 @@ export interface AuditTrail {
   stats(): AuditWriterStats & { enabled: boolean };
 }
 
+/** Event fields are cleaned when recorded, before they are hashed, so the stored row is the hashed row. */
+const cleanEvent = rowSanitizer<PendingEvent['event']>(auditEvents, { longText: ['reason'], skip: ['payload'] });
+
 const OPERATION: Record<AuditKind, string> = { model_call: 'chat', tool_call: 'execute_tool', resource_read: 'resources/read', prompt_get: 'prompts/get' };
 
 function sumFindings(decisions: Decision[]): Record<string, number> | null {
@@ -93,7 +96,7 @@ export function eventsOf(rec: CallRecord, capture: PayloadCapture, trace: TraceC
   const none = { calls: 0, inputTokens: 0, outputTokens: 0, costMicros: 0, denials: 0, redactions: 0 };
   const flagged = decisions.filter((d) => d.decision !== 'allowed');
   const out: PendingEvent[] = flagged.map((d) => ({
-    event: sanitize({ ...common, eventId: randomUUID(), kind: 'policy_decision', step: d.step, decision: d.decision, rule: d.rule ?? d.step, reason: d.reason ?? null, findings: d.findings ?? null }),
+    event: cleanEvent({ ...common, eventId: randomUUID(), kind: 'policy_decision', step: d.step, decision: d.decision, rule: d.rule ?? d.step, reason: d.reason ?? null, findings: d.findings ?? null }),
     payload: null,
     session,
     delta: none,
@@ -107,7 +110,7 @@ export function eventsOf(rec: CallRecord, capture: PayloadCapture, trace: TraceC
   const tokensIn = rec.usage?.inputTokens ?? null;
   const tokensOut = rec.usage?.outputTokens ?? null;
   out.push({
-    event: sanitize({
+    event: cleanEvent({
       ...common,
       eventId: randomUUID(),
       kind: rec.kind,
@@ -141,23 +144,9 @@ export function eventsOf(rec: CallRecord, capture: PayloadCapture, trace: TraceC
 
 export type AuditConfig = GatewayConfig['audit'];
 
-/** An in-memory database does not outlive the process, so without an explicit spoolDir it gets no spool. */
-export function spoolDirFor(config: GatewayConfig): string | null {
-  if (config.audit.spoolDir) return config.audit.spoolDir;
-  const dir = config.storage.dataDir;
-  return dir.startsWith('memory://') ? null : join(dir, 'audit-spool');
-}
-
-export async function createAuditTrail(config: GatewayConfig, repo: Pick<AuditRepo, 'appendAudit' | 'pruneAudit'>, log: Logger): Promise<AuditTrail> {
+export async function createAuditTrail(config: GatewayConfig, repo: AuditSink & Pick<AuditRepo, 'pruneAudit'>, log: Logger): Promise<AuditTrail> {
   const a = config.audit;
-  const dir = spoolDirFor(config);
-  const spool = a.spoolMaxBytes > 0 && dir
-    ? await openAuditSpool<PendingEvent>(dir, {
-        maxBytes: a.spoolMaxBytes,
-        segmentBytes: Math.min(4 * 1024 * 1024, a.spoolMaxBytes),
-        onError: (err, lost) => log.error({ err: err.message, lost }, 'audit: spool write failed, events lost'),
-      })
-    : null;
+  const spool = await openWriterSpool<PendingEvent>('audit', { ...a, dataDir: config.storage.dataDir }, log);
   const writer: AuditWriter = createAuditWriter(repo, log, a, spool);
   let trace: TraceContextGetter | null = null;
   const prune = async (now = new Date()) => {

@@ -1,10 +1,8 @@
-// Gauges and counters read at scrape time: in-flight work, MCP upstream states, routing breakers, the audit writer's stats.
+// Gauges and counters read at scrape time: in-flight work, MCP upstream states, routing breakers, the batched writers' stats.
 import { Counter, Gauge, type Registry } from 'prom-client';
-import type { AuditWriterStats } from './audit-writer.js';
+import type { BatchWriterStats } from './batch-writer.js';
 
-export type AuditStats = Pick<AuditWriterStats, 'queued' | 'spooled' | 'spoolBytes' | 'written' | 'flushes' | 'failures' | 'dropped' | 'lastFlushMs' | 'accepting'> & {
-  enabled?: boolean;
-};
+export type WriterStats = Pick<BatchWriterStats, 'queued' | 'spooled' | 'spoolBytes' | 'written' | 'flushes' | 'failures' | 'dropped' | 'deadLettered' | 'lastFlushMs' | 'accepting'>;
 
 /** Read only when /metrics is scraped; each may be absent. */
 export interface MetricsSources {
@@ -13,8 +11,9 @@ export interface MetricsSources {
   mcpUpstreams?(): Record<string, { state: string }>;
   /** Routing targets (`provider/model`) and their breaker state (closed, open, half-open). */
   breakers?(): Iterable<{ key: string; breaker: { state(): string } }>;
-  /** The audit trail's stats() (queue depth, flush latency, spooled and dropped events). */
-  audit?(): AuditStats | null;
+  /** The batched writers' stats() (queue depth, flush latency, spooled, dropped and dead-lettered items). */
+  audit?(): WriterStats | null;
+  requestLog?(): WriterStats | null;
 }
 
 const MCP_STATES = ['idle', 'connecting', 'ready', 'down', 'closed'];
@@ -73,28 +72,33 @@ export function registerScrapeGauges(reg: Registry, src: MetricsSources): void {
       },
     });
   }
-  if (src.audit) {
-    const read = src.audit;
-    let last: AuditStats | null = null;
-    // One read per scrape: the first collector refreshes, the rest reuse it.
-    const g = (name: string, help: string, pick: (s: AuditStats) => number, refresh = false) =>
-      new Gauge({
-        name,
-        help,
-        registers,
-        collect() {
-          if (refresh) last = read();
-          if (last) this.set(pick(last));
-        },
-      });
-    g('gateway_audit_queue_depth', 'Audit events queued in memory, not yet written.', (s) => s.queued, true);
-    g('gateway_audit_spooled_events', 'Audit events spooled to disk while the database is unreachable.', (s) => s.spooled);
-    g('gateway_audit_spool_bytes', 'Bytes in the audit spool.', (s) => s.spoolBytes);
-    g('gateway_audit_last_flush_seconds', 'Duration of the last audit flush.', (s) => s.lastFlushMs / 1000);
-    g('gateway_audit_accepting', '1 while the audit trail accepts events, 0 while it drops them.', (s) => (s.accepting ? 1 : 0));
-    mirroredCounter(reg, 'gateway_audit_written_events_total', 'Audit events written to the database.', () => last?.written);
-    mirroredCounter(reg, 'gateway_audit_flushes_total', 'Audit flushes.', () => last?.flushes);
-    mirroredCounter(reg, 'gateway_audit_flush_failures_total', 'Audit flushes that failed (events kept and retried).', () => last?.failures);
-    mirroredCounter(reg, 'gateway_audit_dropped_events_total', 'Audit events dropped (queue and spool full).', () => last?.dropped);
-  }
+  if (src.audit) writerMetrics(reg, 'audit', 'Audit events', src.audit);
+  if (src.requestLog) writerMetrics(reg, 'request_log', 'Request-log rows', src.requestLog);
+}
+
+/** The same gauges and counters for each batched writer: `gateway_<name>_…`. */
+function writerMetrics(reg: Registry, name: string, what: string, read: () => WriterStats | null): void {
+  const registers = [reg];
+  let last: WriterStats | null = null;
+  // One read per scrape: the first collector refreshes, the rest reuse it.
+  const g = (metric: string, help: string, pick: (s: WriterStats) => number, refresh = false) =>
+    new Gauge({
+      name: `gateway_${name}_${metric}`,
+      help,
+      registers,
+      collect() {
+        if (refresh) last = read();
+        if (last) this.set(pick(last));
+      },
+    });
+  g('queue_depth', `${what} queued in memory, not yet written.`, (s) => s.queued, true);
+  g('spooled_events', `${what} spooled to disk while the database is unreachable.`, (s) => s.spooled);
+  g('spool_bytes', `Bytes in the ${name} spool.`, (s) => s.spoolBytes);
+  g('last_flush_seconds', `Duration of the last ${name} flush.`, (s) => s.lastFlushMs / 1000);
+  g('accepting', `1 while the ${name} writer accepts and writes, 0 while it drops or has been failing for its stuck limit.`, (s) => (s.accepting ? 1 : 0));
+  mirroredCounter(reg, `gateway_${name}_written_events_total`, `${what} written to the database.`, () => last?.written);
+  mirroredCounter(reg, `gateway_${name}_flushes_total`, `${name} flushes.`, () => last?.flushes);
+  mirroredCounter(reg, `gateway_${name}_flush_failures_total`, `${name} flushes that failed (items kept and retried).`, () => last?.failures);
+  mirroredCounter(reg, `gateway_${name}_dropped_events_total`, `${what} dropped (queue and spool full).`, () => last?.dropped);
+  mirroredCounter(reg, `gateway_${name}_dead_letter_total`, `${what} the database refused even after sanitising, kept in dead_letters.`, () => last?.deadLettered);
 }

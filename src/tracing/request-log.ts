@@ -1,86 +1,40 @@
-// Batches request-log rows off the response path: a bounded queue flushed by size or time, and on close.
+// The request log: one row per model call, cleaned for its table and written by the batched writer (spool on outage, dead letters).
+import type { GatewayConfig } from '../config.js';
 import type { Logger } from '../log.js';
+import { isRefusal } from '../storage/db-error.js';
 import type { Repo } from '../storage/repo.js';
-import type { RequestLogRow } from '../storage/schema.js';
+import { rowSanitizer } from '../storage/row-sanitize.js';
+import { requestLog, type RequestLogRow } from '../storage/schema.js';
+import { createBatchWriter, type BatchWriter } from './batch-writer.js';
+import { openWriterSpool } from './spool.js';
 
-export interface RequestLogWriter {
-  /** Queues a row; never blocks and never throws. */
-  write(row: RequestLogRow): void;
-  /** Writes everything queued so far. */
-  flush(): Promise<void>;
-  /** Stops the timer and flushes what is left. */
-  close(): Promise<void>;
-  stats(): { queued: number; written: number; dropped: number; failures: number };
-}
+export type RequestLogWriter = BatchWriter<RequestLogRow>;
 
-export interface RequestLogOptions {
-  flushIntervalMs: number;
-  maxBatch: number;
-  maxQueue: number;
-}
+const clean = rowSanitizer<RequestLogRow>(requestLog, { longText: ['routeReason'] });
 
-export function createRequestLogWriter(repo: Repo, log: Logger, opts: RequestLogOptions): RequestLogWriter {
-  let queue: RequestLogRow[] = [];
-  let written = 0;
-  let dropped = 0;
-  let failures = 0;
-  let running: Promise<void> | null = null;
-
-  async function drain(): Promise<void> {
-    while (queue.length) {
-      const batch = queue.slice(0, opts.maxBatch);
-      try {
-        await repo.insertRequestLogs(batch);
-      } catch (err) {
-        // Keep the rows and try again on the next tick; the queue bound protects memory.
-        failures++;
-        log.warn({ err: (err as Error).message, queued: queue.length }, 'request log: write failed, will retry');
-        return;
-      }
-      queue = queue.slice(batch.length);
-      written += batch.length;
-    }
-  }
-
-  function flush(): Promise<void> {
-    running ??= drain().finally(() => {
-      running = null;
-    });
-    return running;
-  }
-
-  const timer = setInterval(() => void flush(), opts.flushIntervalMs);
-  timer.unref();
-
-  return {
-    write(row) {
-      if (queue.length >= opts.maxQueue) {
-        dropped++;
-        if (dropped === 1 || dropped % 1000 === 0) log.error({ dropped }, 'request log: queue full, dropping rows');
-        return;
-      }
-      queue.push(row);
-      if (queue.length >= opts.maxBatch && !running) void flush();
+export async function createRequestLogWriter(config: GatewayConfig, repo: Pick<Repo, 'insertRequestLogs' | 'insertDeadLetter'>, log: Logger): Promise<RequestLogWriter> {
+  const o = config.requestLog;
+  const spool = await openWriterSpool<RequestLogRow>('request-log', { ...o, dataDir: config.storage.dataDir }, log);
+  const writer = createBatchWriter<RequestLogRow>(
+    {
+      write: (rows) => repo.insertRequestLogs(rows),
+      isRefusal,
+      reject: async (row, reason) => (await repo.insertDeadLetter('request_log', reason, row), null),
     },
-    flush,
-    async close() {
-      clearInterval(timer);
-      // A failing database gets a few more tries before shutdown gives up on the rest.
-      for (let attempt = 0; attempt < 3 && queue.length; attempt++) await flush();
-      await running;
-      if (queue.length) log.error({ lost: queue.length }, 'request log: rows not written at shutdown');
-    },
-    stats: () => ({ queued: queue.length, written, dropped, failures }),
-  };
+    log,
+    { name: 'request log', ...o },
+    spool,
+  );
+  return { ...writer, write: (rows) => writer.write(rows.map(clean)) };
 }
 
 /** The writer when `requestLog.enabled` is false: drops every row. */
 export function disabledRequestLog(): RequestLogWriter {
   let dropped = 0;
   return {
-    write: () => void dropped++,
+    write: (rows) => ((dropped += rows.length), false),
     flush: async () => {},
     close: async () => {},
-    stats: () => ({ queued: 0, written: 0, dropped, failures: 0 }),
+    stats: () => ({ mode: 'memory', queued: 0, spooled: 0, spoolBytes: 0, written: 0, flushes: 0, failures: 0, dropped, deadLettered: 0, lastFlushMs: 0, lastError: null, accepting: true }),
   };
 }

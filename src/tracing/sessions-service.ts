@@ -38,6 +38,8 @@ export interface VerifyResult {
   ok: boolean;
   checked: number;
   broken: BrokenLink | null;
+  /** Events the database refused, each kept as a dead letter: links in the chain that say where the event went. */
+  gaps: Array<{ seq: number; eventId: string; reason: string | null }>;
 }
 
 export interface SessionsService {
@@ -47,7 +49,7 @@ export interface SessionsService {
   exportLines(id: string, key?: string): AsyncGenerator<string>;
   verify(id: string, key?: string): Promise<VerifyResult>;
   /** Every session (or those of one key); stops collecting after `maxBroken` broken ones. */
-  verifyAll(key?: string, maxBroken?: number): Promise<{ ok: boolean; sessions: number; broken: VerifyResult[] }>;
+  verifyAll(key?: string, maxBroken?: number): Promise<{ ok: boolean; sessions: number; broken: VerifyResult[]; gaps: Array<VerifyResult['gaps'][number] & { session: string; key: string | null }> }>;
 }
 
 const PAGE = 500;
@@ -97,9 +99,13 @@ export function createSessionsService(repo: AuditRepo): SessionsService {
 
   async function verifyRow(s: AgentSessionRow): Promise<VerifyResult> {
     const v = createChainVerifier({ seq: s.anchorSeq, hash: s.anchorHash });
-    for await (const e of pages(s)) if (!v.push(e, e.payloadId ? e.sidePayload : e.payload, e.sideMissing)) break;
+    const gaps: VerifyResult['gaps'] = [];
+    for await (const e of pages(s)) {
+      if (e.kind === 'gap') gaps.push({ seq: e.seq, eventId: e.eventId, reason: e.reason });
+      if (!v.push(e, e.payloadId ? e.sidePayload : e.payload, e.sideMissing)) break;
+    }
     const r = v.end(s);
-    return { session: s.sessionId, key: s.keyId || null, ...r };
+    return { session: s.sessionId, key: s.keyId || null, ...r, gaps };
   }
 
   return {
@@ -122,6 +128,7 @@ export function createSessionsService(repo: AuditRepo): SessionsService {
     verify: async (id, key) => verifyRow(await one(id, key)),
     async verifyAll(key, maxBroken = 20) {
       const broken: VerifyResult[] = [];
+      const gaps: Array<VerifyResult['gaps'][number] & { session: string; key: string | null }> = [];
       let sessions = 0;
       for (let offset = 0; ; offset += PAGE) {
         const rows = await repo.listSessions({ keyId: key, limit: PAGE, offset });
@@ -129,10 +136,11 @@ export function createSessionsService(repo: AuditRepo): SessionsService {
           sessions++;
           const r = await verifyRow(s);
           if (!r.ok && broken.length < maxBroken) broken.push(r);
+          for (const g of r.gaps) if (gaps.length < 100) gaps.push({ session: r.session, key: r.key, ...g });
         }
         if (rows.length < PAGE) break;
       }
-      return { ok: broken.length === 0, sessions, broken };
+      return { ok: broken.length === 0, sessions, broken, gaps };
     },
   };
 }

@@ -1,6 +1,7 @@
-// The audit spool: JSON-lines segment files that hold events while the database cannot take them, replayed in order.
+// A writer's spool: JSON-lines segment files that hold items while the database cannot take them, replayed in order.
 import { appendFile, mkdir, readdir, readFile, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
+import type { Logger } from '../log.js';
 
 export interface SpoolSegment {
   name: string;
@@ -8,7 +9,7 @@ export interface SpoolSegment {
   events: number;
 }
 
-export interface AuditSpool<T> {
+export interface Spool<T> {
   /** Appends events after everything already spooled; false (nothing written) when the spool is full. */
   append(events: T[]): boolean;
   /** Writes `events` before every existing segment (shutdown spill of the older in-memory queue). */
@@ -23,10 +24,19 @@ export interface AuditSpool<T> {
 }
 
 const FIRST = 1_000_000_000_000;
-const segName = (n: number) => `audit-${String(n).padStart(16, '0')}.jsonl`;
-const segNum = (name: string) => Number(/^audit-(\d{16})\.jsonl$/.exec(name)?.[1] ?? NaN);
 
-export async function openAuditSpool<T>(dir: string, opts: { maxBytes: number; segmentBytes: number; onError(err: Error, lost: number): void }): Promise<AuditSpool<T>> {
+export interface SpoolOptions {
+  /** Segment files are `<prefix>-<16 digits>.jsonl`. */
+  prefix: string;
+  maxBytes: number;
+  segmentBytes: number;
+  onError(err: Error, lost: number): void;
+}
+
+export async function openSpool<T>(dir: string, opts: SpoolOptions): Promise<Spool<T>> {
+  const segName = (n: number) => `${opts.prefix}-${String(n).padStart(16, '0')}.jsonl`;
+  const pattern = new RegExp(`^${opts.prefix}-(\\d{16})\\.jsonl$`);
+  const segNum = (name: string) => Number(pattern.exec(name)?.[1] ?? NaN);
   await mkdir(dir, { recursive: true, mode: 0o700 });
   const segments: SpoolSegment[] = [];
   for (const name of (await readdir(dir)).filter((n) => Number.isFinite(segNum(n))).sort()) {
@@ -80,7 +90,19 @@ export async function openAuditSpool<T>(dir: string, opts: { maxBytes: number; s
       if (seg === open) open = null;
       await chain;
       const text = await readFile(join(dir, seg.name), 'utf8').catch(() => '');
-      return { segment: seg, events: text.split('\n').filter(Boolean).map((l) => JSON.parse(l) as T) };
+      // A line cut short by a crash must not stop the replay of everything after it.
+      const events: T[] = [];
+      let bad = 0;
+      for (const line of text.split('\n')) {
+        if (!line) continue;
+        try {
+          events.push(JSON.parse(line) as T);
+        } catch {
+          bad++;
+        }
+      }
+      if (bad) opts.onError(new Error(`${seg.name}: ${bad} unreadable line(s) skipped`), bad);
+      return { segment: seg, events };
     },
     async remove(seg) {
       const i = segments.indexOf(seg);
@@ -92,4 +114,19 @@ export async function openAuditSpool<T>(dir: string, opts: { maxBytes: number; s
     stats: () => ({ events: segments.reduce((n, s) => n + s.events, 0), bytes, segments: segments.length, writeErrors }),
     settle: () => chain,
   };
+}
+
+/**
+ * A writer's spool from its settings: `<dataDir>/<name>-spool` unless a directory is given; none when `maxBytes` is 0
+ * or the database is in memory (it does not outlive the process, so neither should its spool).
+ */
+export async function openWriterSpool<T>(name: string, o: { spoolDir?: string; spoolMaxBytes: number; dataDir: string }, log: Logger): Promise<Spool<T> | null> {
+  const dir = o.spoolDir ?? (o.dataDir.startsWith('memory://') ? null : join(o.dataDir, `${name}-spool`));
+  if (o.spoolMaxBytes <= 0 || !dir) return null;
+  return openSpool<T>(dir, {
+    prefix: name,
+    maxBytes: o.spoolMaxBytes,
+    segmentBytes: Math.min(4 * 1024 * 1024, o.spoolMaxBytes),
+    onError: (err, lost) => log.error({ err: err.message, lost }, `${name}: spool write failed, items lost`),
+  });
 }

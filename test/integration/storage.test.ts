@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { sql } from 'drizzle-orm';
 import OpenAI from 'openai';
 import { afterAll, describe, expect, it } from 'vitest';
+import { parseConfig } from '../../src/config.js';
 import { createLogger } from '../../src/log.js';
 import { openDatabase, type Database } from '../../src/storage/db.js';
 import { createRepo } from '../../src/storage/repo.js';
@@ -30,9 +31,10 @@ describe.each(backends)('%s', (_name, storage) => {
     try {
       const tables = await db.db.execute(sql`select table_name from information_schema.tables where table_name = 'request_log'`);
       expect(JSON.stringify(tables)).toContain('request_log');
-      const writer = createRequestLogWriter(createRepo(db.db), createLogger('silent'), { flushIntervalMs: 60_000, maxBatch: 3, maxQueue: 100 });
+      const config = parseConfig({ storage: { dataDir: 'memory://' }, requestLog: { flushIntervalMs: 60_000, maxBatch: 3, maxQueue: 100 } }, {});
+      const writer = await createRequestLogWriter(config, createRepo(db.db), createLogger('silent'));
       const ids = Array.from({ length: 7 }, (_, i) => `req_storage_${Date.now()}_${i}`);
-      for (const id of ids) writer.write({ time: new Date(), requestId: id, endpoint: 'chat.completions', status: 200, latencyMs: 1, inputTokens: 5, outputTokens: 2, costMicros: 12 });
+      for (const id of ids) writer.write([{ time: new Date(), requestId: id, endpoint: 'chat.completions', status: 200, latencyMs: 1, inputTokens: 5, outputTokens: 2, costMicros: 12 }]);
       await writer.close();
       const rows = await rowsFor(db, ids);
       expect(rows).toHaveLength(7);

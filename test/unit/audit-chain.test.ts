@@ -1,6 +1,7 @@
 // The audit hash chain: canonical serialisation, hashes, and the verifier naming the first broken link.
 import { describe, expect, it } from 'vitest';
-import { canonical, createChainVerifier, eventHash, payloadHash, sanitize } from '../../src/tracing/audit-chain.js';
+import { canonical, createChainVerifier, eventHash, payloadHash } from '../../src/tracing/audit-chain.js';
+import { storableSync, storableText } from '../../src/storage/storable.js';
 import { buildBatch, type PendingEvent } from '../../src/tracing/audit-writer.js';
 import type { AuditEventRow } from '../../src/storage/schema.js';
 
@@ -14,8 +15,45 @@ describe('canonical', () => {
     expect(payloadHash({ a: 1, b: [2, 3] })).toBe(payloadHash({ b: [2, 3], a: 1 }));
     expect(payloadHash(null)).toBeNull();
   });
-  it('replaces NUL characters Postgres would refuse', () => {
-    expect(sanitize({ 'k\u0000': ['a\u0000b'] })).toEqual({ 'k\uFFFD': ['a\uFFFDb'] });
+  it('matches the recursive definition it replaced, and survives nesting that would overflow a recursive walk', () => {
+    const recursive = (v: unknown): string => {
+      if (v === null || v === undefined) return 'null';
+      if (Array.isArray(v)) return `[${v.map(recursive).join(',')}]`;
+      if (typeof v === 'object') {
+        const e = Object.entries(v as Record<string, unknown>).filter(([, x]) => x !== undefined).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+        return `{${e.map(([k, x]) => `${JSON.stringify(k)}:${recursive(x)}`).join(',')}}`;
+      }
+      return JSON.stringify(v);
+    };
+    const sample = { z: [1, 'two', { b: null, a: [true, false, 1.5, -0, 'é\ud83d\ude00'] }], a: { '': 0, 'k"q': 'x\ny' }, m: [] };
+    expect(canonical(sample)).toBe(recursive(sample));
+    let deep: unknown = 1;
+    for (let i = 0; i < 100_000; i++) deep = [deep];
+    expect(canonical(deep)).toHaveLength(200_001);
+  });
+});
+
+describe('storable values', () => {
+  it('makes text Postgres takes: lone surrogates to U+FFFD, NUL removed, pairs kept, cut at a length', () => {
+    expect(storableText('a\ud800b\udc00c\u0000d\ud83d\ude00')).toBe('a\uFFFDb\uFFFDcd\ud83d\ude00');
+    expect(storableText('x'.repeat(20), 5)).toBe('xxxxx…[cut 15 chars]');
+    // A cut through a surrogate pair leaves no lone half behind.
+    expect(storableText('ab\ud83d\ude00', 3)).toBe('ab\uFFFD…[cut 1 chars]');
+  });
+  it('copies without recursion, caps depth and size, and cleans keys', () => {
+    let deep: unknown = 'bottom';
+    for (let i = 0; i < 50_000; i++) deep = { a: deep };
+    const r = storableSync({ 'k\u0000': ['a\u0000b'], deep }, { maxDepth: 8, maxBytes: 1 << 20 });
+    expect(r.truncated).toBe(true);
+    expect((r.value as Record<string, unknown>).k).toEqual(['ab']);
+    expect(JSON.stringify(r.value)).toContain('[cut: nested deeper than 8]');
+    const big = storableSync({ list: Array.from({ length: 10_000 }, (_, i) => `item ${i}`) }, { maxDepth: 8, maxBytes: 1000 });
+    expect(big.truncated).toBe(true);
+    expect(JSON.stringify(big.value).length).toBeLessThan(1200);
+    expect((big.value as { list: string[] }).list[0]).toBe('item 0');
+    expect(storableSync({ n: Number.NaN, i: Infinity, b: 10n, d: new Date(0), u: undefined, f: [undefined] }, { maxDepth: 8, maxBytes: 1000 }).value).toEqual({
+      n: null, i: null, b: '10', d: '1970-01-01T00:00:00.000Z', f: [null],
+    });
   });
 });
 

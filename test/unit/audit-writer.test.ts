@@ -6,7 +6,8 @@ import { describe, expect, it } from 'vitest';
 import { createLogger } from '../../src/log.js';
 import { sessionRef, type AuditAppend, type ChainTip } from '../../src/storage/audit-repo.js';
 import type { NewAuditEvent } from '../../src/storage/schema.js';
-import { openAuditSpool } from '../../src/tracing/audit-spool.js';
+import { openSpool } from '../../src/tracing/spool.js';
+import { createChainVerifier } from '../../src/tracing/audit-chain.js';
 import { createAuditWriter, type PendingEvent } from '../../src/tracing/audit-writer.js';
 
 const log = createLogger('silent');
@@ -14,10 +15,17 @@ const log = createLogger('silent');
 function fakeRepo() {
   const tips = new Map<string, ChainTip>();
   const events: NewAuditEvent[] = [];
-  const state = { down: false, appends: 0 };
+  const state = { down: false, appends: 0, poison: 'POISON' };
+  const dead: Array<{ writer: string; reason: string; item: unknown }> = [];
   return {
     state,
     events,
+    dead,
+    async insertDeadLetter(writer: string, reason: string, item: unknown) {
+      if (state.down) throw new Error('connection refused');
+      dead.push({ writer, reason, item });
+      return dead.length;
+    },
     async appendAudit(b: AuditAppend) {
       await Promise.resolve();
       if (state.down) throw new Error('connection refused');
@@ -25,6 +33,8 @@ function fakeRepo() {
       const t = new Map(tips);
       const existing = new Set(events.filter((e) => b.dedupeIds?.includes(e.eventId)).map((e) => e.eventId));
       const built = b.build(t, existing);
+      // Like a database refusing a value it cannot take (the whole transaction fails).
+      if (built.events.some((e) => JSON.stringify(e).includes(state.poison))) throw Object.assign(new Error('invalid input syntax for type json'), { code: '22P02' });
       events.push(...built.events); // commit: all or nothing
       for (const [k, v] of t) tips.set(k, v);
     },
@@ -41,7 +51,7 @@ function ev(session = 's1'): PendingEvent {
     delta: { calls: 1, inputTokens: 1, outputTokens: 1, costMicros: 0, denials: 0, redactions: 0 },
   };
 }
-const opts = { flushIntervalMs: 10, maxBatch: 5, maxQueue: 20, inlinePayloadBytes: 1024, backoffBaseMs: 5, backoffMaxMs: 20 };
+const opts = { flushIntervalMs: 10, maxBatch: 5, maxQueue: 20, inlinePayloadBytes: 1024, maxPayloadBytes: 64 * 1024, stuckAfterMs: 60_000, backoffBaseMs: 5, backoffMaxMs: 20 };
 const until = async (f: () => boolean) => {
   for (let i = 0; i < 400 && !f(); i++) await new Promise((r) => setTimeout(r, 10));
   expect(f()).toBe(true);
@@ -63,7 +73,7 @@ describe('audit writer', () => {
 
   it('keeps events through an outage, spools past the queue bound and replays in order', async () => {
     const repo = fakeRepo();
-    const spool = await openAuditSpool<PendingEvent>(spoolDir(), { maxBytes: 1 << 20, segmentBytes: 2048, onError: () => {} });
+    const spool = await openSpool<PendingEvent>(spoolDir(), { prefix: 'audit', maxBytes: 1 << 20, segmentBytes: 2048, onError: () => {} });
     const w = createAuditWriter(repo, log, opts, spool);
     repo.state.down = true;
     const ids: string[] = [];
@@ -87,7 +97,7 @@ describe('audit writer', () => {
   it('says so, refuses and counts when queue and spool are full', async () => {
     const repo = fakeRepo();
     repo.state.down = true;
-    const spool = await openAuditSpool<PendingEvent>(spoolDir(), { maxBytes: 2000, segmentBytes: 1000, onError: () => {} });
+    const spool = await openSpool<PendingEvent>(spoolDir(), { prefix: 'audit', maxBytes: 2000, segmentBytes: 1000, onError: () => {} });
     const w = createAuditWriter(repo, log, { ...opts, maxQueue: 3 }, spool);
     const results = Array.from({ length: 30 }, () => w.write([ev()]));
     expect(results.filter((r) => !r).length).toBeGreaterThan(0);
@@ -109,12 +119,12 @@ describe('audit writer', () => {
 
     const dir = spoolDir();
     repo.state.down = true;
-    const w2 = createAuditWriter(repo, log, { ...opts, flushIntervalMs: 60_000, maxBatch: 100 }, await openAuditSpool<PendingEvent>(dir, { maxBytes: 1 << 20, segmentBytes: 1 << 16, onError: () => {} }));
+    const w2 = createAuditWriter(repo, log, { ...opts, flushIntervalMs: 60_000, maxBatch: 100 }, await openSpool<PendingEvent>(dir, { prefix: 'audit', maxBytes: 1 << 20, segmentBytes: 1 << 16, onError: () => {} }));
     for (let i = 0; i < 4; i++) w2.write([ev()]);
     await w2.close();
     expect(repo.events.length).toBe(7);
     repo.state.down = false;
-    const w3 = createAuditWriter(repo, log, opts, await openAuditSpool<PendingEvent>(dir, { maxBytes: 1 << 20, segmentBytes: 1 << 16, onError: () => {} }));
+    const w3 = createAuditWriter(repo, log, opts, await openSpool<PendingEvent>(dir, { prefix: 'audit', maxBytes: 1 << 20, segmentBytes: 1 << 16, onError: () => {} }));
     expect(w3.stats()).toMatchObject({ mode: 'spool', spooled: 4 });
     w3.write([ev()]);
     await until(() => repo.events.length === 12);
@@ -125,7 +135,7 @@ describe('audit writer', () => {
   it('skips events a cut-short replay already wrote', async () => {
     const repo = fakeRepo();
     const dir = spoolDir();
-    const spool = await openAuditSpool<PendingEvent>(dir, { maxBytes: 1 << 20, segmentBytes: 1 << 16, onError: () => {} });
+    const spool = await openSpool<PendingEvent>(dir, { prefix: 'audit', maxBytes: 1 << 20, segmentBytes: 1 << 16, onError: () => {} });
     const evs = [ev(), ev(), ev()];
     spool.append(evs);
     await spool.settle();
@@ -133,10 +143,68 @@ describe('audit writer', () => {
     const w0 = createAuditWriter(repo, log, opts, null);
     w0.write(evs.slice(0, 2));
     await w0.close();
-    const w = createAuditWriter(repo, log, opts, await openAuditSpool<PendingEvent>(dir, { maxBytes: 1 << 20, segmentBytes: 1 << 16, onError: () => {} }));
+    const w = createAuditWriter(repo, log, opts, await openSpool<PendingEvent>(dir, { prefix: 'audit', maxBytes: 1 << 20, segmentBytes: 1 << 16, onError: () => {} }));
     await until(() => w.stats().spooled === 0);
     expect(repo.events.map((e) => e.eventId)).toEqual(evs.map((e) => e.event.eventId));
     expect(sessionRef(repo.events[2]! as { keyId: string; sessionId: string })).toBe('k\ns1');
+    await w.close();
+  });
+
+  it('sets aside an event the database refuses: a dead letter, a gap in the chain, and every other event written in order', async () => {
+    const repo = fakeRepo();
+    const w = createAuditWriter(repo, log, { ...opts, maxBatch: 8 }, null);
+    const evs = Array.from({ length: 12 }, () => ev());
+    evs[4]!.payload = { text: 'POISON' };
+    w.write(evs);
+    await until(() => repo.events.length === 12);
+    expect(repo.events.map((e) => e.eventId)).toEqual(evs.map((e) => e.event.eventId));
+    expect(seqs(repo.events)).toEqual(Array.from({ length: 12 }, (_, i) => i + 1));
+    expect(repo.events[4]).toMatchObject({ kind: 'gap', payload: null });
+    expect(repo.events[4]!.reason).toMatch(/model_call event could not be stored \(22P02: invalid input syntax for type json\); kept as dead letter 1/);
+    expect(repo.dead).toHaveLength(1);
+    expect(JSON.stringify(repo.dead[0]!.item)).toContain('POISON');
+    expect(w.stats()).toMatchObject({ written: 12, deadLettered: 1, failures: 0, accepting: true });
+    // The chain still verifies end to end: the gap is a link, not a break.
+    const v = createChainVerifier({ seq: 1, hash: '' });
+    for (const e of repo.events) v.push(e as Parameters<typeof v.push>[0], e.payload);
+    expect(v.end({ lastSeq: 12, lastHash: repo.events[11]!.hash })).toMatchObject({ ok: true, checked: 12 });
+    // Later events still flow.
+    w.write([ev()]);
+    await until(() => repo.events.length === 13);
+    await w.close();
+  });
+
+  it('stores payloads well-formed, NUL-free, depth-capped and cut to size, hashing what it stores', async () => {
+    const repo = fakeRepo();
+    const w = createAuditWriter(repo, log, { ...opts, maxPayloadBytes: 4096, inlinePayloadBytes: 1 << 20 }, null);
+    let deep: unknown = 'bottom';
+    for (let i = 0; i < 5000; i++) deep = { a: deep };
+    const e = ev();
+    e.payload = { text: 'x\ud800\u0000y', deep, big: 'b'.repeat(100_000), ['k\u0000']: 1 };
+    w.write([e]);
+    await until(() => repo.events.length === 1);
+    const stored = repo.events[0]!.payload as Record<string, unknown>;
+    expect(stored.text).toBe('x\uFFFDy');
+    expect(stored.truncated).toBe(true);
+    expect(JSON.stringify(stored)).toContain('[cut: nested deeper than 64]');
+    expect(JSON.stringify(stored).length).toBeLessThan(8000);
+    expect(JSON.stringify(stored)).not.toMatch(/\\u0000|\\ud800/);
+    const v = createChainVerifier({ seq: 1, hash: '' });
+    v.push(repo.events[0] as Parameters<typeof v.push>[0], stored);
+    expect(v.end({ lastSeq: 1, lastHash: repo.events[0]!.hash }).ok).toBe(true);
+    await w.close();
+  });
+
+  it('turns accepting off once writes have failed for stuckAfterMs, and on again when they succeed', async () => {
+    const repo = fakeRepo();
+    repo.state.down = true;
+    const w = createAuditWriter(repo, log, { ...opts, stuckAfterMs: 30 }, null);
+    w.write([ev()]);
+    await until(() => w.stats().failures > 0);
+    expect(w.stats().accepting).toBe(true);
+    await until(() => !w.stats().accepting);
+    repo.state.down = false;
+    await until(() => w.stats().accepting && repo.events.length === 1);
     await w.close();
   });
 });

@@ -118,3 +118,33 @@ describe('worstCaseOutputTokens', () => {
     expect(counter.worstCaseOutputTokens(hello(extra), limit)).toBe(out);
   });
 });
+
+describe('countInputTokens on hostile input', () => {
+  // Unbroken runs are quadratic for BPE and novel text is slow: both are counted in bounded pieces and time slices.
+  it('counts a long unbroken run in pieces (a single pass would take minutes) and estimates past the exact limit', async () => {
+    const n = await counter.countInputTokens({ model: 'gpt-4o', messages: [{ role: 'user', content: 'x'.repeat(2_000_000) }] });
+    expect(n).toBeGreaterThan(2_000_000 / 8);
+    expect(n).toBeLessThan(2_000_000);
+  });
+  it('never under-counts a digit run below one token per three characters', async () => {
+    const n = await counter.countInputTokens({ model: 'gpt-4o', messages: [{ role: 'user', content: '1 '.repeat(450_000) }] });
+    expect(n).toBeGreaterThanOrEqual(300_000);
+  });
+  it('lets other work run while it counts', async () => {
+    let ticks = 0;
+    const timer = setInterval(() => ticks++, 0);
+    const words = Array.from({ length: 40_000 }, (_, i) => `w${(i * 7919).toString(36)}q`).join(' ');
+    await counter.countInputTokens({ model: 'gpt-4o', messages: [{ role: 'user', content: words }] });
+    clearInterval(timer);
+    expect(ticks).toBeGreaterThan(0);
+  });
+  it('counts tool schemas the formatter cannot read instead of throwing', async () => {
+    let deep: Record<string, unknown> = { type: 'string' };
+    for (let i = 0; i < 20_000; i++) deep = { type: 'object', properties: { a: deep } };
+    const odd = { type: 'object', properties: { a: { type: 'string', enum: 'not-an-array' }, b: null } };
+    for (const parameters of [deep, odd]) {
+      const n = await counter.countInputTokens(hello({ tools: [{ type: 'function', function: { name: 'f', parameters } }] }));
+      expect(n).toBeGreaterThan(8);
+    }
+  });
+});
