@@ -133,4 +133,36 @@ export const auditPaths = {
       },
     },
   },
+  '/admin/dead-letters': {
+    get: {
+      summary: 'Request-log rows and audit events the database refused even after cleaning, newest first (each audit one has a gap event in its chain)',
+      parameters: [q('limit', { type: 'integer', minimum: 1, maximum: 500, default: 50 })],
+      responses: {
+        200: {
+          description: 'Dead letters',
+          ...json({
+            type: 'object',
+            properties: {
+              data: {
+                type: 'array',
+                items: {
+                  type: 'object',
+                  properties: {
+                    id: { type: 'integer' },
+                    time: { type: 'string', format: 'date-time' },
+                    writer: { enum: ['request_log', 'audit'] },
+                    reason: { type: 'string', description: "The database's reason (SQLSTATE: message)" },
+                    item: { type: 'string', description: 'The refused row as escaped JSON, cut at 1 MiB' },
+                    bytes: { type: 'integer' },
+                  },
+                },
+              },
+            },
+          }),
+        },
+        400: error,
+        401: error,
+      },
+    },
+  },
 };

@@ -1,4 +1,4 @@
-// /admin/sessions and /admin/audit: session lists, timelines, JSON Lines export and hash-chain verification.
+// /admin/sessions, /admin/audit and /admin/dead-letters: session lists, timelines, JSON Lines export, hash-chain verification, refused rows.
 import type { Hono } from 'hono';
 import { stream } from 'hono/streaming';
 import { z } from 'zod';
@@ -15,6 +15,7 @@ const ListQuerySchema = SessionQuerySchema.superRefine((q, ctx) => {
 });
 const KeyQuerySchema = z.object({ key: z.string().optional() }).strict();
 const VerifyQuerySchema = z.object({ session: z.string().optional(), key: z.string().optional() }).strict();
+const DeadLetterQuerySchema = z.object({ limit: z.coerce.number().int().min(1).max(500).default(50) }).strict();
 
 function query<T extends z.ZodType>(schema: T, q: Record<string, string>): z.output<T> {
   const r = schema.safeParse(q);
@@ -49,5 +50,10 @@ export function auditRoutes(app: Hono<AppEnv>): void {
     const { session, key } = query(VerifyQuerySchema, c.req.query());
     if (session) return c.json(await svc(c).verify(session, key));
     return c.json(await svc(c).verifyAll(key));
+  });
+  // Rows and events the database refused even after cleaning, newest first: what an audit gap points at.
+  app.get('/dead-letters', async (c) => {
+    const { limit } = query(DeadLetterQuerySchema, c.req.query());
+    return c.json({ data: await c.var.deps.repo.listDeadLetters(limit) });
   });
 }

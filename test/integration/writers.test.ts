@@ -17,6 +17,7 @@ import { createSessionsService } from '../../src/tracing/sessions-service.js';
 import { startTestGateway } from '../helpers/gateway.js';
 
 const POISON_MODEL = `poison-${randomUUID()}`;
+const ADMIN = 'admin-key-for-writer-tests-0123';
 let gw: RunningGateway;
 
 type Rows = Array<Record<string, unknown>>;
@@ -25,6 +26,7 @@ const exec = async (q: ReturnType<typeof sql>) => rowsOf(await gw.deps.database.
 
 beforeAll(async () => {
   gw = await startTestGateway({
+    auth: { adminKey: ADMIN },
     audit: { flushIntervalMs: 20, maxBatch: 50, maxPayloadBytes: 64 * 1024 },
     providers: { mock: { kind: 'mock', models: ['echo'] } },
   });
@@ -79,6 +81,12 @@ describe('request log writer on the database', () => {
     expect(s.accepting).toBe(true);
     const dead = await (gw.deps.repo as Repo).listDeadLetters(20);
     expect(dead.find((d) => d.writer === 'request_log' && d.item.includes(POISON_MODEL))?.reason).toMatch(/^23514: .*constraint/);
+    // The admin API serves them to a reviewer.
+    const res = await fetch(`${gw.url}/admin/dead-letters?limit=20`, { headers: { authorization: `Bearer ${ADMIN}` } });
+    expect(res.status).toBe(200);
+    const body = (await res.json()) as { data: Array<{ writer: string; item: string }> };
+    expect(body.data.some((d) => d.writer === 'request_log' && d.item.includes(POISON_MODEL))).toBe(true);
+    expect((await fetch(`${gw.url}/admin/dead-letters?limit=100000`, { headers: { authorization: `Bearer ${ADMIN}` } })).status).toBe(400);
   });
 
   it('spools rows at shutdown while the database is down and replays them at the next start', async () => {
