@@ -54,6 +54,16 @@ export const AuditConfigSchema = z
     /** Sessions idle longer than this are deleted (and older events of live sessions cut); 0 keeps everything. */
     retentionDays: z.number().min(0).default(0),
     retentionIntervalMs: z.number().int().positive().default(3_600_000),
+    /** Signed checkpoints over every session's chain tip (README "Threat model"); 0 turns them off. */
+    checkpointIntervalMs: z.number().int().min(0).default(60_000),
+    /** Append-only JSON-lines copy of each checkpoint; default `<dataDir>/audit-checkpoints.jsonl` (none for memory://); '' turns it off. */
+    checkpointFile: z.string().optional(),
+    /** Checkpoints that keep their per-session leaf list (the newest ones; verification reads only the newest). */
+    checkpointKeepLeaves: z.number().int().min(1).default(3),
+    /** Ed25519 private key (PEM PKCS8, base64 DER or base64 32-byte seed); GATEWAY_AUDIT_SIGNING_KEY overrides. */
+    signingKey: optionalSecret,
+    /** Public keys (PEM or base64 SPKI) whose checkpoints verify too: other replicas' keys, retired keys. */
+    trustedPublicKeys: z.array(z.string()).default([]),
   })
   .strict();
 
@@ -117,9 +127,30 @@ export const GatewayConfigSchema = z
         defaultMaxOutputTokens: z.number().int().positive().default(4096),
         /** Gateway replicas sharing Redis: each keeps limit/replicas when Redis is unreachable. */
         replicas: z.number().int().positive().default(1),
+        /** How long a budget or rate-limit command may wait on Redis before the store counts Redis as down. */
+        redisCommandTimeoutMs: z.number().int().min(10).max(10_000).default(250),
+        /**
+         * What a call gets while Redis is down. Budgets: `closed` (503 with retry-after: money is never spent
+         * unchecked) or `open` (the call passes unbudgeted, flagged in the trace). Rate limits: `local` (each replica
+         * enforces limit / replicas in memory), `open` (unlimited) or `closed` (503).
+         */
+        redisFailure: z
+          .object({
+            budgets: z.enum(['closed', 'open']).default('closed'),
+            rateLimits: z.enum(['local', 'open', 'closed']).default('local'),
+          })
+          .strict()
+          .default({ budgets: 'closed', rateLimits: 'local' }),
       })
       .strict()
-      .default({ unpricedModels: 'allow', pii: 'off', defaultMaxOutputTokens: 4096, replicas: 1 }),
+      .default({
+        unpricedModels: 'allow',
+        pii: 'off',
+        defaultMaxOutputTokens: 4096,
+        replicas: 1,
+        redisCommandTimeoutMs: 250,
+        redisFailure: { budgets: 'closed', rateLimits: 'local' },
+      }),
     auth: z
       .object({
         /** GATEWAY_ADMIN_KEY overrides; without one the admin API is off. */
@@ -215,6 +246,7 @@ export function parseConfig(raw: unknown, env: Env = {}): GatewayConfig {
   if (env.GATEWAY_DATA_DIR) config.storage.dataDir = env.GATEWAY_DATA_DIR;
   if (env.REDIS_URL) config.storage.redisUrl = env.REDIS_URL;
   if (env.GATEWAY_ADMIN_KEY) config.auth.adminKey = env.GATEWAY_ADMIN_KEY;
+  if (env.GATEWAY_AUDIT_SIGNING_KEY) config.audit.signingKey = env.GATEWAY_AUDIT_SIGNING_KEY;
   config.telemetry = applyOtelEnv(config.telemetry, env, (m) => {
     throw new ConfigError(`invalid telemetry settings:\n  - ${m}`);
   });

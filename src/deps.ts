@@ -11,6 +11,7 @@ import { createKeyStore, KEY_INVALIDATION_CHANNEL, type KeyStore } from './polic
 import type { PolicyEngine } from './policy/engine.js';
 import { createPolicy, createPolicyStores, type PolicyStores } from './policy/policy.js';
 import { createPriceBook, type PriceBook } from './policy/prices.js';
+import { createSpendLedger } from './policy/spend-ledger.js';
 import { createProviderRegistry, type ProviderRegistry } from './providers/registry.js';
 import { createHealthRegistry } from './routing/health.js';
 import type { ModelResolver } from './routing/resolve.js';
@@ -19,6 +20,7 @@ import { openDatabase, type Database } from './storage/db.js';
 import { openRedis, type SharedRedis } from './storage/redis.js';
 import { createRepo, type Repo } from './storage/repo.js';
 import { createAuditTrail, type AuditTrail } from './tracing/audit.js';
+import { createCheckpoints, type Checkpoints } from './tracing/checkpoints.js';
 import { createMetrics, disabledMetrics, knownModels, type Metrics } from './tracing/metrics.js';
 import { createTracing, currentTraceIds, type Tracing } from './tracing/otel.js';
 import { createRequestLogWriter, disabledRequestLog, type RequestLogWriter } from './tracing/request-log.js';
@@ -33,6 +35,8 @@ export interface Deps {
   requestLog: RequestLogWriter;
   /** Per-session audit trail (batched, hash-chained); brokers call recordCall. */
   audit: AuditTrail;
+  /** Signed checkpoints of every session's chain tip, and verification against them. */
+  checkpoints: Checkpoints;
   keys: KeyStore;
   /** Keys and teams management (admin API and CLI). */
   admin: KeysService;
@@ -69,7 +73,7 @@ export async function createDeps(config: GatewayConfig, opts: { log?: Logger } =
   if (tracing.enabled) audit.useTraceContext(currentTraceIds);
   const providers = createProviderRegistry(config);
   const prices = createPriceBook(config);
-  const policyStores = createPolicyStores(config, redis);
+  const policyStores = createPolicyStores(config, redis, createSpendLedger(repo, log));
   const router = createRouter(config, providers, prices, createHealthRegistry(config.routing));
   const hub = createHub(config, log);
   const mcpStore = createSessionStore(config.storage.redisUrl, config.mcp.sessionTtlMs, log);
@@ -80,6 +84,7 @@ export async function createDeps(config: GatewayConfig, opts: { log?: Logger } =
     repo,
     requestLog,
     audit,
+    checkpoints: createCheckpoints(config, repo, log),
     redis,
     keys: createKeyStore({ config, repo, redis }),
     admin: createKeysService(repo, (hash) => deps.keys.invalidate(hash)),
@@ -103,6 +108,7 @@ export async function createDeps(config: GatewayConfig, opts: { log?: Logger } =
         breakers: () => deps.router.health.entries(),
         audit: () => deps.audit.stats(),
         requestLog: () => deps.requestLog.stats(),
+        budgetSpend: () => deps.policyStores.spend?.stats() ?? null,
       },
     }),
     state: { shuttingDown: false },
@@ -112,6 +118,8 @@ export async function createDeps(config: GatewayConfig, opts: { log?: Logger } =
       await mcpStore.close();
       await requestLog.close();
       await audit.close();
+      await policyStores.spend?.close(); // in-flight calls have settled by now: their spend is written before the database closes
+      await deps.checkpoints.close();
       await tracing.shutdown();
       await database.close();
       await redis?.close();

@@ -22,6 +22,7 @@ export const ERROR_CODES = {
   upstream_timeout: { status: 504, type: 'timeout_error' },
   unsupported: { status: 400, type: 'invalid_request_error' },
   shutting_down: { status: 503, type: 'api_error' },
+  store_unavailable: { status: 503, type: 'api_error' },
   internal_error: { status: 500, type: 'api_error' },
 } as const satisfies Record<string, { status: number; type: string }>;
 

@@ -3,6 +3,8 @@ import type { Deps } from '../deps.js';
 import { GatewayError } from '../errors.js';
 import type { ChatCompletionChunk, ChunkChoice } from '../openai/types.js';
 import type { Admission, CallOutcome, PolicyContext, StepHooks, StreamTransform } from '../policy/engine.js';
+import { reservedOutputCap } from '../policy/estimate.js';
+import { budgetHold } from '../policy/steps/budget.js';
 import type { Denial, Door, Principal } from '../policy/types.js';
 import type { RoutePlan } from '../routing/router.js';
 import { withPolicyContext } from '../tracing/audit-broker.js';
@@ -57,9 +59,32 @@ export function applyOutput<T>(hooks: StepHooks[], value: T): T {
   return v as T;
 }
 
-/** Settles the policy hooks off the response path; failures are logged by the engine. */
-export function settle(a: { after(o: CallOutcome): Promise<void> }, outcome: CallOutcome): void {
-  void a.after(outcome);
+/** Settles the policy hooks off the response path (the engine logs failures); await the promise to know the spend is booked. */
+export function settle(a: { after(o: CallOutcome): Promise<void> }, outcome: CallOutcome): Promise<void> {
+  return a.after(outcome);
+}
+
+const usd = (micros: number): string => `$${(micros / 1_000_000).toFixed(6)}`;
+
+/**
+ * Flags a call the provider billed beyond its budget reservation (it ignored the output cap, or the input was
+ * underestimated): a `budget:overrun` decision for the audit trail and a metric per budget scope kind. The real
+ * cost is still booked at settle, so the budget refuses the next call once spent.
+ */
+export function flagOverrun(deps: Deps, pctx: PolicyContext, usage: { completion_tokens: number }, costMicros: number | null): boolean {
+  const hold = budgetHold(pctx);
+  if (!hold || costMicros === null || costMicros <= hold.amountMicros) return false;
+  const cap = reservedOutputCap(pctx);
+  const n = (pctx.input as { n?: number | null } | null)?.n ?? 1;
+  const output = cap === undefined ? `${usage.completion_tokens} output tokens` : `${usage.completion_tokens} output tokens against a cap of ${cap * n}`;
+  pctx.decisions.push({
+    step: 'budget',
+    decision: 'flagged',
+    rule: 'budget:overrun',
+    reason: `the provider billed ${usd(costMicros)}, over the ${usd(hold.amountMicros)} reserved (${output}); the real cost is booked`,
+  });
+  for (const kind of new Set(hold.scopes.map((s) => s.split(':')[0] ?? 'other'))) deps.metrics.budgetOverrun(kind);
+  return true;
 }
 
 function pushChoice(t: StreamTransform, c: ChunkChoice): void {

@@ -1,9 +1,11 @@
 // runChat and runEmbeddings: route the model call (fallbacks, retries, hedging) and record one request-log row per call.
+import type { ProviderKind } from '../config.js';
 import type { Deps } from '../deps.js';
 import { asGatewayError } from '../errors.js';
+import { reservedOutputCap, withOutputCap } from '../policy/estimate.js';
 import type { Principal } from '../policy/types.js';
 import { estimatePromptTokens } from '../providers/estimate.js';
-import { admitOrThrow, applyOutput, settle, transformStream, type Admitted } from './admission.js';
+import { admitOrThrow, applyOutput, flagOverrun, settle, transformStream, type Admitted } from './admission.js';
 import type { ChatRequest, EmbeddingsRequest } from '../openai/schemas.js';
 import type { ChatCompletion, ChatCompletionChunk, EmbeddingsResponse, Usage } from '../openai/types.js';
 import { execute, newTrace, type ExecOptions, type RouteTrace } from '../routing/executor.js';
@@ -82,8 +84,15 @@ interface Outcome {
   servedModel?: string;
 }
 
-/** Writes the request-log row and returns the call's cost in micro-dollars (null when unknown). */
-function finish(deps: Deps, ctx: CallContext, row: Row, trace: RouteTrace, outcome: Outcome, audit?: ModelAudit | ((logged: RequestLogRow) => void)): number | null {
+interface Finished {
+  /** The call's cost in micro-dollars (null when unknown). */
+  costMicros: number | null;
+  /** The provider billed more than the budget reserved: the caller waits for the spend to be booked. */
+  overrun: boolean;
+}
+
+/** Writes the request-log row and the audit record (flagging a budget overrun first, so the trail carries it). */
+function finish(deps: Deps, ctx: CallContext, row: Row, trace: RouteTrace, outcome: Outcome, audit?: ModelAudit | ((logged: RequestLogRow) => void), adm?: Admitted | null): Finished {
   const t = trace.last;
   const u = outcome.usage;
   const details = (u as Usage | undefined)?.prompt_tokens_details;
@@ -96,6 +105,7 @@ function finish(deps: Deps, ctx: CallContext, row: Row, trace: RouteTrace, outco
           cacheWriteTokens: details?.cache_write_tokens,
         })
       : null;
+  const overrun = !!adm && !!u && outcome.status === 200 && flagOverrun(deps, adm.pctx, u, costMicros);
   if (trace.attempts > 0 && deps.log.isLevelEnabled('debug')) {
     deps.log.debug({ requestId: ctx.requestId, model: row.modelRequested, attempts: trace.attempts, route: trace.reason }, 'routed');
   }
@@ -130,13 +140,23 @@ function finish(deps: Deps, ctx: CallContext, row: Row, trace: RouteTrace, outco
     totalMs: performance.now() - ctx.startedAt,
     upstreamMs,
   });
-  return costMicros;
+  return { costMicros, overrun };
 }
 
-/** Settles the policy (budgets, token windows) with what the call really used. */
-function settleUsage(adm: Admitted | null, usage: Outcome['usage'], costMicros: number | null, ok: boolean): void {
-  if (!adm) return;
-  settle(adm, usage ? { ok, inputTokens: usage.prompt_tokens, outputTokens: usage.completion_tokens, costMicros } : { ok: false });
+/** Settles the policy (budgets, token windows) with what the call really used; resolves once booked. */
+function settleUsage(adm: Admitted | null, usage: Outcome['usage'], costMicros: number | null, ok: boolean): Promise<void> {
+  if (!adm) return Promise.resolve();
+  return settle(adm, usage ? { ok, inputTokens: usage.prompt_tokens, outputTokens: usage.completion_tokens, costMicros } : { ok: false });
+}
+
+/**
+ * The request each target gets: with the output bounded to what the budget or token-limit reservation assumed,
+ * in the field that target's provider kind reads. Without such a reservation, the request as the client sent it.
+ */
+function upstreamFor(adm: Admitted): (kind: ProviderKind) => ChatRequest {
+  const req = adm.pctx.input as ChatRequest;
+  const cap = reservedOutputCap(adm.pctx);
+  return (kind) => (cap === undefined ? req : withOutputCap(req, cap, kind));
 }
 
 export async function runChatRouted(deps: Deps, ctx: CallContext, req: ChatRequest): Promise<Routed<ChatCompletion>> {
@@ -147,17 +167,20 @@ export async function runChatRouted(deps: Deps, ctx: CallContext, req: ChatReque
     deps.audit.guard();
     const plan = deps.router.plan(req.model, input(ctx, req));
     adm = await admitOrThrow(deps, { door: 'chat', principal: ctx.principal, sessionId: ctx.sessionId, requestId: ctx.requestId, input: req, plan });
-    const upstreamReq = adm.pctx.input as ChatRequest;
-    const run: ExecOptions<ChatCompletion>['run'] = (h) => h.target.provider.chat(upstreamReq, { model: h.target.model, signal: h.signal, requestId: ctx.requestId });
+    const upstreamReq = upstreamFor(adm);
+    const run: ExecOptions<ChatCompletion>['run'] = (h) => h.target.provider.chat(upstreamReq(h.target.provider.kind), { model: h.target.model, signal: h.signal, requestId: ctx.requestId });
     const { value } = await execute(plan, options(deps, ctx, run), trace);
     const response = applyOutput(adm.hooks, value);
-    const cost = finish(deps, ctx, row, trace, { status: 200, usage: value.usage, servedModel: value.model }, { pctx: adm.pctx, req, response });
-    settleUsage(adm, value.usage, cost, true);
+    adm.pctx.input = upstreamReq(trace.last!.provider.kind); // the audit shows what the serving target got
+    const done = finish(deps, ctx, row, trace, { status: 200, usage: value.usage, servedModel: value.model }, { pctx: adm.pctx, req, response }, adm);
+    const booked = settleUsage(adm, value.usage, done.costMicros, true);
+    // Book an overrun before answering, so a client's next call already meets the spent budget.
+    if (done.overrun) await booked;
     return { response, served: served(req.model, plan.alias, trace.last!), headers: adm.pctx.responseHeaders };
   } catch (err) {
     const e = asGatewayError(err);
     finish(deps, ctx, row, trace, { status: e.status, errorCode: e.code }, { pctx: adm?.pctx, req, error: err });
-    settleUsage(adm, undefined, null, false);
+    void settleUsage(adm, undefined, null, false);
     throw e;
   }
 }
@@ -174,17 +197,18 @@ export async function runChatStream(deps: Deps, ctx: CallContext, req: ChatReque
     alias = plan.alias;
     deps.audit.guard();
     adm = await admitOrThrow(deps, { door: 'chat', principal: ctx.principal, sessionId: ctx.sessionId, requestId: ctx.requestId, input: req, plan });
-    const upstreamReq = adm.pctx.input as ChatRequest;
+    const upstreamReq = upstreamFor(adm);
     const o: ExecOptions<OpenedStream> = {
-      ...options(deps, ctx, (h) => openStream(upstreamReq, h, ctx.requestId)),
+      ...options(deps, ctx, (h) => openStream(upstreamReq(h.target.provider.kind), h, ctx.requestId)),
       discard: discardStream,
       keepTimers: true,
     };
     ({ value: opened, handle } = await execute(plan, o, trace));
+    adm.pctx.input = upstreamReq(trace.last!.provider.kind);
   } catch (err) {
     const e = asGatewayError(err);
     finish(deps, ctx, row, trace, { status: e.status, errorCode: e.code }, { pctx: adm?.pctx, req, error: err });
-    settleUsage(adm, undefined, null, false);
+    void settleUsage(adm, undefined, null, false);
     throw e;
   }
   const admitted = adm;
@@ -211,8 +235,9 @@ export async function runChatStream(deps: Deps, ctx: CallContext, req: ChatReque
       if (!errorCode && !usage) errorCode = ctx.signal.aborted ? 'client_closed' : undefined;
       // A stream cut short has no usage chunk: estimate what was used, so budgets still see the spend.
       const used = usage ?? { prompt_tokens: estimatePromptTokens(req), completion_tokens: Math.ceil(outputChars / 4), total_tokens: 0 };
-      const cost = finish(deps, ctx, row, trace, { status: 200, errorCode, usage: used, servedModel }, audit.logged);
-      settleUsage(admitted, used, cost, !errorCode);
+      const done = finish(deps, ctx, row, trace, { status: 200, errorCode, usage: used, servedModel }, audit.logged, admitted);
+      const booked = settleUsage(admitted, used, done.costMicros, !errorCode);
+      if (done.overrun) await booked;
     }
   }
   return { resolved: served(req.model, alias, trace.last!), chunks: audit.wrap(transformStream(admitted.hooks, metered())), headers: admitted.pctx.responseHeaders };
@@ -231,13 +256,14 @@ export async function runEmbeddingsRouted(deps: Deps, ctx: CallContext, req: Emb
       h.target.provider.embeddings(upstreamReq, { model: h.target.model, signal: h.signal, requestId: ctx.requestId });
     const { value } = await execute(plan, options(deps, ctx, run, 'embeddings'), trace);
     const usage = { prompt_tokens: value.usage?.prompt_tokens ?? 0, completion_tokens: 0 };
-    const cost = finish(deps, ctx, row, trace, { status: 200, usage, servedModel: value.model }, { pctx: adm.pctx, req, response: { model: value.model, usage: value.usage, embeddings: value.data.length } });
-    settleUsage(adm, usage, cost, true);
+    const done = finish(deps, ctx, row, trace, { status: 200, usage, servedModel: value.model }, { pctx: adm.pctx, req, response: { model: value.model, usage: value.usage, embeddings: value.data.length } }, adm);
+    const booked = settleUsage(adm, usage, done.costMicros, true);
+    if (done.overrun) await booked;
     return { response: value, served: served(req.model, plan.alias, trace.last!), headers: adm.pctx.responseHeaders };
   } catch (err) {
     const e = asGatewayError(err);
     finish(deps, ctx, row, trace, { status: e.status, errorCode: e.code }, { pctx: adm?.pctx, req, error: err });
-    settleUsage(adm, undefined, null, false);
+    void settleUsage(adm, undefined, null, false);
     throw e;
   }
 }

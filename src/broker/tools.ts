@@ -1,7 +1,7 @@
 // runMcpOperation: the one path of every tools/call, resources/read and prompts/get: policy before → hub → after (trace).
 import type { Progress } from '@modelcontextprotocol/sdk/types.js';
 import type { Deps } from '../deps.js';
-import { publicMessage } from '../errors.js';
+import { GatewayError, publicMessage } from '../errors.js';
 import type { RelayCaller } from '../mcp/relay.js';
 import { ErrorCode, isConnectionError, isTimeout, relayError, RpcError, type JsonObject } from '../mcp/rpc.js';
 import { UpstreamUnavailableError } from '../mcp/upstream.js';
@@ -118,7 +118,17 @@ function failure(op: McpOperation, err: unknown): { code: string; message: strin
 export async function runMcpOperation(deps: Deps, ctx: McpCallContext, op: McpOperation): Promise<JsonObject> {
   const refused = auditRefusal(deps, op.method);
   if (refused) return refused;
-  const { pctx, admission } = await before(deps, ctx, op);
+  let admitted: Awaited<ReturnType<typeof before>>;
+  try {
+    admitted = await before(deps, ctx, op);
+  } catch (err) {
+    // A policy store that cannot answer (Redis down, budgets fail closed): the agent's model reads why, as with a denial.
+    if (!(err instanceof GatewayError)) throw err;
+    after(deps, ctx, op, { kind: 'denied', reason: publicMessage(err), status: err.status, code: err.code });
+    if (op.method === 'tools/call') return toolError(`The gateway cannot run this call right now: ${publicMessage(err)}`);
+    throw new RpcError(ErrorCode.InternalError, publicMessage(err), { code: err.code });
+  }
+  const { pctx, admission } = admitted;
   if (!admission.ok) {
     const d = admission.denial;
     const e = denialError(d);

@@ -13,6 +13,7 @@ import {
   type BudgetStoreOptions,
   type Reservation,
   type ReservedWindow,
+  StoreUnavailableError,
 } from './budget-store.js';
 
 /*
@@ -28,6 +29,11 @@ import {
  * Times come from the caller's clock (ARGV), not Redis TIME: tests inject a clock, and replicas' skew of seconds
  * is small against a TTL of minutes. All keys of one call must live on one node (single Redis, or a prefix with a
  * `{hash tag}` on Redis Cluster), because the all-or-nothing check spans scopes.
+ * Rebuild from the ledger: with a ledger, a hash without its `seeded` field has not been raised to the ledger's spend
+ * (new window, Redis restarted without persistence, keys flushed or evicted). Reserve then books nothing and names those
+ * scopes; the store reads the ledger and runs SEED (spent = max(spent, ledger), mark seeded), then reserves again.
+ * The max makes replicas seeding together harmless. Spend settled into an emptied hash by another replica before it was
+ * seeded, and not yet flushed to the ledger, is not counted (at most one ledger flush interval of spend).
  */
 const RECLAIM = `
 local function reclaim(h, z, now)
@@ -47,17 +53,25 @@ local function counts(h)
 end
 `;
 
-// KEYS: hash, zset per scope. ARGV: now, id, amount, expiresAt, then limit, expireSec per scope.
+// KEYS: hash, zset per scope. ARGV: now, id, amount, expiresAt, checkSeeded (1/0), then limit, expireSec per scope.
+// Returns {1} (held), {0, i, spent, reserved} (scope i over its limit) or {2, i, j, …} (scopes to seed first, nothing held).
 const RESERVE = `${RECLAIM}
 local now, id, amount, n = tonumber(ARGV[1]), ARGV[2], tonumber(ARGV[3]), #KEYS / 2
+if ARGV[5] == '1' then
+  local unseeded = {2}
+  for i = 1, n do
+    if redis.call('HEXISTS', KEYS[2 * i - 1], 'seeded') == 0 then unseeded[#unseeded + 1] = i end
+  end
+  if #unseeded > 1 then return unseeded end
+end
 for i = 1, n do
   local h = KEYS[2 * i - 1]
   reclaim(h, KEYS[2 * i], now)
   local spent, reserved = counts(h)
-  if spent + reserved + amount > tonumber(ARGV[3 + 2 * i]) then return {0, i, spent, reserved} end
+  if spent + reserved + amount > tonumber(ARGV[4 + 2 * i]) then return {0, i, spent, reserved} end
 end
 for i = 1, n do
-  local h, z, exp = KEYS[2 * i - 1], KEYS[2 * i], tonumber(ARGV[4 + 2 * i])
+  local h, z, exp = KEYS[2 * i - 1], KEYS[2 * i], tonumber(ARGV[5 + 2 * i])
   redis.call('HINCRBY', h, 'reserved', ARGV[3])
   redis.call('HSET', h, 'r:' .. id, ARGV[3])
   redis.call('ZADD', z, ARGV[4], id)
@@ -84,11 +98,23 @@ end
 return 1
 `;
 
-// KEYS: hash, zset. ARGV: now.
+// KEYS: hash, zset. ARGV: now. Returns spent, reserved and whether the hash was seeded from the ledger.
 const USAGE = `${RECLAIM}
 reclaim(KEYS[1], KEYS[2], tonumber(ARGV[1]))
 local spent, reserved = counts(KEYS[1])
-return {spent, reserved}
+return {spent, reserved, redis.call('HEXISTS', KEYS[1], 'seeded')}
+`;
+
+// KEYS: hash per window. ARGV: ledger spend, expireSec per window. Only raises: a counter ahead of the ledger keeps its
+// lead (spend settled here but not flushed yet).
+const SEED = `
+for i = 1, #KEYS do
+  local h, v, exp = KEYS[i], tonumber(ARGV[2 * i - 1]), tonumber(ARGV[2 * i])
+  if v > (tonumber(redis.call('HGET', h, 'spent')) or 0) then redis.call('HSET', h, 'spent', ARGV[2 * i - 1]) end
+  redis.call('HSET', h, 'seeded', '1')
+  if exp > 0 then redis.call('EXPIRE', h, exp) end
+end
+return 1
 `;
 
 export interface RedisBudgetStoreOptions extends BudgetStoreOptions {
@@ -97,15 +123,22 @@ export interface RedisBudgetStoreOptions extends BudgetStoreOptions {
   keyPrefix?: string;
 }
 
-/** Runs a script by sha and loads it on the first NOSCRIPT (after a Redis restart or on a fresh server). */
+/**
+ * Runs a script by sha and loads it on the first NOSCRIPT (after a Redis restart or on a fresh server). Any failure to
+ * get an answer (timeout, disconnect, error reply) becomes a StoreUnavailableError: no half-known state is returned.
+ */
 function scriptRunner(redis: Redis, source: string) {
   const sha = createHash('sha1').update(source).digest('hex');
   return async (keys: string[], args: Array<string | number>): Promise<unknown> => {
     try {
-      return await redis.evalsha(sha, keys.length, ...keys, ...args);
+      try {
+        return await redis.evalsha(sha, keys.length, ...keys, ...args);
+      } catch (err) {
+        if (!(err instanceof Error) || !err.message.startsWith('NOSCRIPT')) throw err;
+        return await redis.eval(source, keys.length, ...keys, ...args);
+      }
     } catch (err) {
-      if (!(err instanceof Error) || !err.message.startsWith('NOSCRIPT')) throw err;
-      return redis.eval(source, keys.length, ...keys, ...args);
+      throw new StoreUnavailableError('budget', err);
     }
   };
 }
@@ -120,10 +153,44 @@ export function createRedisBudgetStore(opts: RedisBudgetStoreOptions): BudgetSto
   const runReserve = scriptRunner(redis, RESERVE);
   const runSettle = scriptRunner(redis, SETTLE);
   const runUsage = scriptRunner(redis, USAGE);
+  const runSeed = scriptRunner(redis, SEED);
+  const ledger = opts.ledger;
 
   const keysOf = (scope: string, window: string): [string, string] => [`${prefix}b:${scope}:${window}`, `${prefix}x:${scope}:${window}`];
   // Relative TTLs from the caller's clock (not EXPIREAT), so an injected clock and Redis's own clock cannot disagree.
   const expireSec = (endsAt: number | null, t: number): number => (endsAt === null ? 0 : Math.max(1, Math.ceil((endsAt + WINDOW_GRACE_MS - t) / 1000)));
+
+  // Concurrent first calls on a scope share one ledger read: a seed in flight is awaited, and one finished after the
+  // script answered "unseeded" (`observed`: the seed count before it ran) makes that answer stale, so it is not redone.
+  let seeds = 0;
+  const seededAt = new Map<string, number>();
+  const seeding = new Map<string, Promise<void>>();
+
+  async function seed(ws: ReservedWindow[], t: number, observed: number): Promise<void> {
+    if (!ledger) return;
+    const waits: Promise<void>[] = [];
+    const load: ReservedWindow[] = [];
+    for (const w of ws) {
+      const h = keysOf(w.scope, w.window)[0];
+      if ((seededAt.get(h) ?? -1) > observed) continue;
+      const inFlight = seeding.get(h);
+      if (inFlight) waits.push(inFlight);
+      else load.push(w);
+    }
+    if (load.length) {
+      const hashes = load.map((w) => keysOf(w.scope, w.window)[0]);
+      const p = (async () => {
+        const values = await ledger.load(load);
+        await runSeed(hashes, load.flatMap((w, i) => [values[i] ?? 0, expireSec(w.endsAt, t)]));
+        if (seededAt.size > 10_000) seededAt.clear(); // only an optimisation: forgetting costs a repeated read
+        seeds++;
+        for (const h of hashes) seededAt.set(h, seeds);
+      })().finally(() => hashes.forEach((h) => seeding.delete(h)));
+      for (const h of hashes) seeding.set(h, p);
+      waits.push(p);
+    }
+    await Promise.all(waits);
+  }
 
   async function finish(r: Reservation, actual: number): Promise<boolean> {
     const keys = [`${prefix}d:${r.id}`, ...r.windows.flatMap((w) => keysOf(w.scope, w.window))];
@@ -141,8 +208,18 @@ export function createRedisBudgetStore(opts: RedisBudgetStoreOptions): BudgetSto
       const id = randomUUID();
       const expiresAt = t + ttlMs;
       const keys = checks.flatMap(({ w }) => keysOf(w.scope, w.window));
-      const args = [t, id, amountMicros, expiresAt, ...checks.flatMap(({ l, w }) => [l.limitMicros, expireSec(w.endsAt, t)])];
-      const [ok = 0, index = 0, spent = 0, reserved = 0] = toInts(await runReserve(keys, args));
+      const args = [t, id, amountMicros, expiresAt, ledger ? 1 : 0, ...checks.flatMap(({ l, w }) => [l.limitMicros, expireSec(w.endsAt, t)])];
+      let observed = seeds;
+      let answer = toInts(await runReserve(keys, args));
+      // Seed what the script named, then try again; the last try skips the check, so a keyspace being flushed over and
+      // over cannot keep a call waiting.
+      for (let attempt = 1; answer[0] === 2; attempt++) {
+        await seed(answer.slice(1).flatMap((i) => checks[i - 1]?.w ?? []), t, observed);
+        if (attempt >= 2) args[4] = 0;
+        observed = seeds;
+        answer = toInts(await runReserve(keys, args));
+      }
+      const [ok = 0, index = 0, spent = 0, reserved = 0] = answer;
       if (ok !== 1) {
         const failed = checks[index - 1];
         if (!failed) throw new Error('budget reserve script returned an unknown scope index');
@@ -154,7 +231,16 @@ export function createRedisBudgetStore(opts: RedisBudgetStoreOptions): BudgetSto
 
     async settle(reservation, actualMicros) {
       assertMicros(actualMicros, 'actual cost');
-      return finish(reservation, actualMicros);
+      let booked: boolean;
+      try {
+        booked = await finish(reservation, actualMicros);
+      } catch (err) {
+        // The money was spent upstream whether or not Redis heard of it: the ledger keeps it, and a rebuild restores it.
+        if (err instanceof StoreUnavailableError && actualMicros > 0) ledger?.record(reservation.windows, actualMicros);
+        throw err;
+      }
+      if (booked && actualMicros > 0) ledger?.record(reservation.windows, actualMicros);
+      return booked;
     },
 
     async release(reservation) {
@@ -164,7 +250,12 @@ export function createRedisBudgetStore(opts: RedisBudgetStoreOptions): BudgetSto
     async usage(scope, period) {
       const t = now();
       const w = periodWindow(period, t);
-      const [spent = 0, reserved = 0] = toInts(await runUsage(keysOf(scope, w.window), [t]));
+      const observed = seeds;
+      let [spent = 0, reserved = 0, seeded = 1] = toInts(await runUsage(keysOf(scope, w.window), [t]));
+      if (ledger && seeded !== 1) {
+        await seed([{ scope, period, ...w }], t, observed);
+        [spent = 0, reserved = 0] = toInts(await runUsage(keysOf(scope, w.window), [t]));
+      }
       return { spentMicros: spent, reservedMicros: reserved, window: w.window };
     },
   };

@@ -1,4 +1,5 @@
 // The budget store contract (reserve → settle in integer micro-dollars) and the UTC period windows both stores share.
+import { GatewayError } from '../errors.js';
 import type { BudgetPeriod } from './types.js';
 
 export type { BudgetPeriod } from './types.js';
@@ -61,9 +62,45 @@ export interface BudgetStore {
   usage(scope: string, period: BudgetPeriod): Promise<BudgetUsage>;
 }
 
+/**
+ * The shared store (Redis) did not answer in time or is disconnected. Stores throw it instead of the client's own
+ * error so the steps can apply the configured failure mode (closed: a 503 with retry-after; open: let the call pass).
+ */
+export class StoreUnavailableError extends Error {
+  constructor(what: string, cause: unknown) {
+    super(`${what} store unavailable: ${cause instanceof Error ? cause.message : String(cause)}`, { cause });
+    this.name = 'StoreUnavailableError';
+  }
+}
+
+/** Seconds a client is told to wait while the shared store is down (ioredis retries the connection within ~2 s). */
+export const STORE_RETRY_AFTER_SEC = 2;
+
+/** The answer for a call refused because `what` (e.g. "Budgets") cannot be checked: a 503 with retry-after, never a 500; the cause stays in the log. */
+export function storeUnavailableAnswer(what: string, cause: unknown): GatewayError {
+  return new GatewayError('store_unavailable', `${what} cannot be checked right now (the gateway's shared store is unreachable). Retry in a few seconds.`, {
+    headers: { 'retry-after': String(STORE_RETRY_AFTER_SEC) },
+    cause,
+  });
+}
+
+/**
+ * Where settled spend is kept durably (the database; src/policy/spend-ledger.ts). A store given one books each settle
+ * there too, and rebuilds a counter from it the first time it meets the counter empty: after a gateway restart
+ * (memory store) or a Redis restart, flush or eviction (Redis store). Rebuilding only ever raises a counter (max).
+ */
+export interface BudgetLedger {
+  /** Books a settle's actual cost on every window it touched; queues, never blocks or throws. */
+  record(windows: ReservedWindow[], micros: number): void;
+  /** Settled spend known for each window, in order; throws StoreUnavailableError when the database cannot tell. */
+  load(windows: Array<Pick<ReservedWindow, 'scope' | 'period' | 'window'>>): Promise<number[]>;
+}
+
 export interface BudgetStoreOptions {
   /** Injected clock (tests move it across period boundaries). */
   now?: () => number;
+  /** The durable spend ledger; without one, counters start at zero with the process (or the Redis keyspace). */
+  ledger?: BudgetLedger;
   /**
    * How long a reservation holds money before any replica may reclaim it. Longer than the longest call
    * (the default upstream total timeout is 10 min), or a live stream would lose its hold.

@@ -1,5 +1,6 @@
-// Resolves a presented key to a Principal: config keys first, then the database behind a short-TTL cache.
+// Resolves a presented key to a Principal (config keys first, then the database behind a short-TTL cache), and whether the gateway is open.
 import type { GatewayConfig } from '../config.js';
+import { GatewayError } from '../errors.js';
 import type { SharedRedis } from '../storage/redis.js';
 import type { Repo } from '../storage/repo.js';
 import { hashKey } from './key-format.js';
@@ -11,8 +12,14 @@ export const KEY_INVALIDATION_CHANNEL = 'gateway:keys:invalidate';
 export type KeyLookup = { ok: true; principal: Principal } | { ok: false; reason: 'unknown' | 'revoked' | 'expired' };
 
 export interface KeyStore {
-  /** True when the gateway has no keys and no admin key: everyone is the anonymous principal. */
+  /** The mode as last checked by isOpen() (for guards running after authenticate). */
   readonly open: boolean;
+  /**
+   * True while there is no admin key, no config key and no key in the database: everyone is the anonymous
+   * principal. Keys bind as soon as they exist: a key created anywhere closes the gateway, at once through an
+   * invalidation (local or Redis), else within a short TTL. Keys are never deleted, so closed stays closed.
+   */
+  isOpen(): Promise<boolean>;
   lookup(token: string): Promise<KeyLookup>;
   /** Drops a cached key (or all, with '*') here and, through Redis, on every other replica. */
   invalidate(keyHash: string): Promise<void>;
@@ -25,6 +32,9 @@ interface Cached {
   expiresAt: Date | null;
   until: number;
 }
+
+/** While open, how stale "no keys in the database" may be when no invalidation arrives (another process without Redis). */
+export const OPEN_CHECK_TTL_MS = 5_000;
 
 export const ANONYMOUS: Principal = { keyId: null, teamId: null, key: null, team: null, metadata: {} };
 
@@ -42,8 +52,35 @@ export function createKeyStore(deps: { config: GatewayConfig; repo: Repo; redis:
     });
   }
   const cache = new Map<string, Cached>();
-  // '*' (a team changed) drops every cached key.
-  const drop = (hash: string): void => void (hash === '*' ? cache.clear() : cache.delete(hash));
+  const staticallyClosed = fromConfig.size > 0 || !!config.auth.adminKey;
+  const openTtl = Math.min(ttl, OPEN_CHECK_TTL_MS);
+  let dbHasKeys = false;
+  let checkedAt = -Infinity;
+  let generation = 0;
+  let checking: { gen: number; result: Promise<boolean> } | null = null;
+  // '*' (a team changed) drops every cached key; any invalidation (a key created, revoked…) re-reads the mode.
+  const drop = (hash: string): void => {
+    generation++;
+    checkedAt = -Infinity;
+    if (hash === '*') cache.clear();
+    else cache.delete(hash);
+  };
+
+  async function checkDatabase(): Promise<boolean> {
+    const gen = generation;
+    const started = Date.now();
+    let rows;
+    try {
+      rows = await repo.listKeys({});
+    } catch (err) {
+      // Fail closed but say why: not a 401 that blames the caller's (absent) key.
+      throw new GatewayError('store_unavailable', 'The gateway cannot read its keys from the database right now; retry shortly.', { cause: err });
+    }
+    // Revoked and expired keys count too: revoking the last key must not silently reopen the gateway.
+    if (rows.length > 0) dbHasKeys = true;
+    if (gen === generation) checkedAt = started;
+    return !dbHasKeys;
+  }
 
   function checkExpiry(result: KeyLookup, expiresAt: Date | null): KeyLookup {
     return result.ok && expiresAt && expiresAt.getTime() <= Date.now() ? { ok: false, reason: 'expired' } : result;
@@ -66,7 +103,19 @@ export function createKeyStore(deps: { config: GatewayConfig; repo: Repo; redis:
   }
 
   return {
-    open: fromConfig.size === 0 && !config.auth.adminKey,
+    get open() {
+      return !staticallyClosed && !dbHasKeys;
+    },
+    async isOpen() {
+      if (staticallyClosed || dbHasKeys) return false;
+      if (Date.now() - checkedAt < openTtl) return true;
+      // Concurrent requests share one query, unless an invalidation came after it started.
+      if (checking?.gen !== generation) {
+        const mine: { gen: number; result: Promise<boolean> } = { gen: generation, result: checkDatabase().finally(() => void (checking === mine && (checking = null))) };
+        checking = mine;
+      }
+      return checking.result;
+    },
     async lookup(token) {
       const hash = hashKey(token);
       const declared = fromConfig.get(hash);

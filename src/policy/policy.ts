@@ -12,19 +12,36 @@ import { authorizeStep } from './steps/authorize.js';
 import { budgetStep } from './steps/budget.js';
 import { piiStep } from './steps/pii.js';
 import { rateLimitStep } from './steps/rate-limit.js';
+import type { SpendLedger } from './spend-ledger.js';
 import { createTokenCounter, type TokenCounter } from './tokens.js';
 
 export interface PolicyStores {
   budgets: BudgetStore;
+  /** The durable record of settled spend the budget counters are rebuilt from; null when none was given (tests). */
+  spend: SpendLedger | null;
   rates: RateLimitStore;
   tokens: TokenCounter;
 }
 
-/** Shared across replicas through Redis when there is one, in-process otherwise. */
-export function createPolicyStores(config: GatewayConfig, redis: SharedRedis | null): PolicyStores {
+/**
+ * Shared across replicas through Redis when there is one, in-process otherwise. Budget counters are rebuilt from the
+ * spend ledger (the database) when a store meets them empty: after a gateway restart, or a Redis restart without data.
+ */
+export function createPolicyStores(config: GatewayConfig, redis: SharedRedis | null, spend: SpendLedger | null = null): PolicyStores {
+  const p = config.policy;
+  const ledger = spend ?? undefined;
   return {
-    budgets: redis ? createRedisBudgetStore({ redis: redis.client }) : createMemoryBudgetStore(),
-    rates: createRateLimitStore(redis ? { redis: redis.client, replicas: config.policy.replicas } : {}),
+    budgets: redis ? createRedisBudgetStore({ redis: redis.policyClient(p.redisCommandTimeoutMs), ledger }) : createMemoryBudgetStore({ ledger }),
+    spend,
+    rates: createRateLimitStore(
+      redis
+        ? {
+            redis: redis.policyClient(p.redisCommandTimeoutMs),
+            replicas: p.replicas,
+            onRedisFailure: p.redisFailure.rateLimits === 'local' ? 'local' : 'error',
+          }
+        : {},
+    ),
     tokens: createTokenCounter({ defaultMaxOutputTokens: config.policy.defaultMaxOutputTokens }),
   };
 }
@@ -35,7 +52,12 @@ export function createPolicy(config: GatewayConfig, stores: PolicyStores, prices
   return createPolicyEngine(
     [
       authorizeStep(),
-      rateLimitStep({ store: stores.rates, tokens: stores.tokens, defaultMaxOutput }),
+      rateLimitStep({
+        store: stores.rates,
+        tokens: stores.tokens,
+        defaultMaxOutput,
+        onStoreFailure: config.policy.redisFailure.rateLimits === 'open' ? 'open' : 'closed',
+      }),
       budgetStep({
         store: stores.budgets,
         prices,
@@ -43,6 +65,7 @@ export function createPolicy(config: GatewayConfig, stores: PolicyStores, prices
         defaultMaxOutput,
         unpricedModels: config.policy.unpricedModels,
         toolCostUsd: (server) => config.mcpServers[server]?.costPerCallUsd ?? 0,
+        onStoreFailure: config.policy.redisFailure.budgets,
       }),
       piiStep(config.policy.pii),
     ],

@@ -1,6 +1,7 @@
 // Per-minute request, token and tool-call limits per key and team (rate-limiter-flexible), with OpenAI-style headers.
 import type { Redis } from 'ioredis';
 import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes, type RateLimiterAbstract } from 'rate-limiter-flexible';
+import { StoreUnavailableError } from './budget-store.js';
 
 export type RateDimension = 'requests' | 'tokens' | 'tool_calls';
 
@@ -41,18 +42,27 @@ export interface RateLimitStore {
   adjust(ticket: RateTicket, dimension: RateDimension, actual: number): Promise<void>;
 }
 
+/** What the store does when Redis does not answer: count locally (limit / replicas), or throw StoreUnavailableError. */
+export type RateLimitRedisFailure = 'local' | 'error';
+
 export interface RateLimitStoreOptions {
-  /** Shared windows across replicas when given; in-process windows otherwise (right for one replica). */
+  /**
+   * Shared windows across replicas when given; in-process windows otherwise (right for one replica). Pass a client
+   * whose commands fail fast (SharedRedis.policyClient): a command that waits is a request that waits.
+   */
   redis?: Redis;
   keyPrefix?: string;
   /**
-   * Replicas sharing the Redis. If Redis fails, rate-limiter-flexible's insuranceLimiter takes over in memory with
-   * limit / replicas per replica, so the fleet stays near the global limit instead of failing open (unlimited) or
-   * closed (an outage of Redis becoming an outage of the gateway). `rejectIfRedisNotReady` makes the switch
-   * immediate instead of queueing behind ioredis's reconnect. So wait for the client to be ready at boot
-   * (`await redis.ping()`): calls made while it still connects are counted by the local insurance limiter only.
+   * Replicas sharing the Redis. In `local` failure mode, when Redis fails, rate-limiter-flexible's insuranceLimiter
+   * takes over in memory with limit / replicas per replica, so the fleet stays near the global limit instead of
+   * failing open (unlimited) or closed (an outage of Redis becoming an outage of the gateway).
+   * `rejectIfRedisNotReady` makes the switch immediate while the client reconnects; the client's command timeout
+   * bounds the switch when a command is already in flight. Windows counted locally start empty, and Redis's own
+   * windows resume where they were (or empty, after a restart without persistence) once it answers again.
    */
   replicas?: number;
+  /** Default `local`; `error` lets the caller decide (fail open or closed) on a StoreUnavailableError. */
+  onRedisFailure?: RateLimitRedisFailure;
   now?: () => number;
 }
 
@@ -62,6 +72,7 @@ export function createRateLimitStore(opts: RateLimitStoreOptions = {}): RateLimi
   const prefix = `${opts.keyPrefix ?? 'gw:'}rl`;
   const replicas = Math.max(1, opts.replicas ?? 1);
   const now = opts.now ?? Date.now;
+  const local = (opts.onRedisFailure ?? 'local') === 'local';
   // One limiter per (dimension, limit): points is limiter config, but Redis counters are keyed only by the key,
   // so a changed limit keeps counting the same window.
   const limiters = new Map<string, RateLimiterAbstract>();
@@ -76,7 +87,7 @@ export function createRateLimitStore(opts: RateLimitStoreOptions = {}): RateLimi
             ...base,
             storeClient: opts.redis,
             rejectIfRedisNotReady: true,
-            insuranceLimiter: new RateLimiterMemory({ ...base, points: Math.max(1, Math.floor(limit / replicas)) }),
+            ...(local ? { insuranceLimiter: new RateLimiterMemory({ ...base, points: Math.max(1, Math.floor(limit / replicas)) }) } : {}),
           })
         : new RateLimiterMemory(base);
       limiters.set(id, l);
@@ -91,7 +102,8 @@ export function createRateLimitStore(opts: RateLimitStoreOptions = {}): RateLimi
       return { res: await limiter(c.dimension, c.limitPerMinute).consume(keyOf(c), c.points), ok: true };
     } catch (err) {
       if (err instanceof RateLimiterRes) return { res: err, ok: false };
-      throw err; // a store failure with no insurance left: the caller decides whether that fails open or closed
+      // A store failure with no insurance: the caller decides whether that fails open or closed.
+      throw new StoreUnavailableError('rate-limit', err);
     }
   }
 
@@ -125,7 +137,8 @@ export function createRateLimitStore(opts: RateLimitStoreOptions = {}): RateLimi
         };
       }
       // rate-limiter-flexible counts a rejected consume too; undo every take so a denied call costs nothing.
-      await Promise.all(taken.map((r, i) => refund(full[i]!, full[i]!.points, t + r.res.msBeforeNext)));
+      // Best effort: with Redis gone the refund is lost, and the denial must still be a denial, not a store error.
+      await Promise.all(taken.map((r, i) => refund(full[i]!, full[i]!.points, t + r.res.msBeforeNext).catch(() => undefined)));
       const states = taken.map((r, i) => state(full[i]!, r.res, r.res.consumedPoints - full[i]!.points));
       const denied = states[rejected]!;
       return { ok: false, denied, retryAfterSec: Math.max(1, Math.ceil(denied.resetMs / 1000)), states };

@@ -9,12 +9,13 @@ export interface TokenCounterOptions {
   /** Output bound when the request sets none and the model's limit is unknown. */
   defaultMaxOutputTokens?: number;
   /**
-   * Flat tokens per image by `detail`. OpenAI bills low detail at 85 and high detail at 85 + 170 per 512px tile;
-   * 765 is a 768×768 image (4 tiles), a typical upload after OpenAI's own downscaling. We do not fetch or decode
-   * images to measure them; the reservation is settled to the provider's real usage afterwards anyway.
+   * Flat tokens per image by `detail`, an upper bound rather than a typical value, since a reservation must not be
+   * beaten by usage: OpenAI bills low detail at 85 and high detail at 85 + 170 per 512px tile, at most 1,445 (8 tiles
+   * after its downscaling to 768×2048); Anthropic about width×height/750, at most about 1,600 after its downscaling;
+   * Gemini 258 per tile. We do not fetch or decode images; the reservation settles to the real usage afterwards.
    */
   imageTokens?: { low: number; high: number; auto: number };
-  /** Parts we cannot tokenize (audio, files): a flat guess so they never count as free. */
+  /** Parts we cannot tokenize (audio, files): at least this, more for large inline data (a token per 4 characters of it). */
   otherPartTokens?: number;
   /**
    * Anthropic and Gemini have no public local tokenizer; their tokenizers yield more tokens than o200k on typical
@@ -141,7 +142,7 @@ function stringsOf(value: unknown): string[] {
 
 export function createTokenCounter(opts: TokenCounterOptions = {}): TokenCounter {
   const defaultMax = opts.defaultMaxOutputTokens ?? 4096;
-  const images = opts.imageTokens ?? { low: 85, high: 765, auto: 765 };
+  const images = opts.imageTokens ?? { low: 85, high: 1600, auto: 1600 };
   const otherPart = opts.otherPartTokens ?? 500;
   const factor = opts.foreignSafetyFactor ?? 1.1;
 
@@ -156,7 +157,7 @@ export function createTokenCounter(opts: TokenCounterOptions = {}): TokenCounter
       else if (part.type === 'image_url') {
         const detail = (part.image_url as { detail?: 'low' | 'high' | 'auto' } | undefined)?.detail ?? 'auto';
         extra += images[detail];
-      } else extra += otherPart;
+      } else extra += Math.max(otherPart, Math.ceil(stringsOf(part).reduce((n, t) => n + t.length, 0) / 4));
     }
     return { text, extra };
   }

@@ -1,10 +1,18 @@
-// The shared Redis connection (REDIS_URL) for counters, caches and cross-replica messages; null without Redis.
+// The shared Redis connections (REDIS_URL) for counters, caches and cross-replica messages; null without Redis.
 import { Redis } from 'ioredis';
 import type { Logger } from '../log.js';
+
+/** How long a policy-store command may wait, queued or in flight, before the store counts Redis as down. */
+export const DEFAULT_POLICY_COMMAND_TIMEOUT_MS = 250;
 
 export interface SharedRedis {
   /** Commands (counters, scripts, caches). */
   client: Redis;
+  /**
+   * The connection budgets and rate limits use on the request path: every command fails within `commandTimeoutMs`
+   * (no retries, no queueing across reconnects), so an outage turns into a prompt store error, never a hang.
+   */
+  policyClient(commandTimeoutMs?: number): Redis;
   /** Subscribes to a channel on a dedicated connection (a subscribed connection cannot run commands). */
   subscribe(channel: string, onMessage: (message: string) => void): Promise<void>;
   close(): Promise<void>;
@@ -15,10 +23,27 @@ export async function openRedis(url: string | undefined, log: Logger): Promise<S
   const client = new Redis(url, { maxRetriesPerRequest: 2, enableAutoPipelining: true, lazyConnect: true });
   client.on('error', (err: Error) => log.warn({ err: err.message }, 'redis: connection error'));
   await client.connect();
+  // A separate connection, so its strict limits do not change what the key store, cache and sessions get.
+  // maxRetriesPerRequest 0 drops queued commands at each failed reconnect; commandTimeout bounds the rest.
+  const policy = client.duplicate({
+    commandTimeout: DEFAULT_POLICY_COMMAND_TIMEOUT_MS,
+    maxRetriesPerRequest: 0,
+    autoResendUnfulfilledCommands: false,
+    lazyConnect: true,
+  });
+  policy.on('error', (err: Error) => log.warn({ err: err.message }, 'redis: policy connection error'));
+  policy.on('ready', () => log.info('redis: policy connection ready'));
+  // Ready before the first request, so no early call is counted by the local fallback only.
+  await policy.connect();
   let sub: Redis | null = null;
   const handlers = new Map<string, (message: string) => void>();
   return {
     client,
+    policyClient(commandTimeoutMs) {
+      // ioredis reads the option at each command, so the configured bound applies from the next command on.
+      if (commandTimeoutMs !== undefined) policy.options.commandTimeout = commandTimeoutMs;
+      return policy;
+    },
     async subscribe(channel, onMessage) {
       if (!sub) {
         sub = client.duplicate();
@@ -30,6 +55,7 @@ export async function openRedis(url: string | undefined, log: Logger): Promise<S
     },
     async close() {
       sub?.disconnect();
+      await policy.quit().catch(() => policy.disconnect());
       await client.quit().catch(() => client.disconnect());
     },
   };

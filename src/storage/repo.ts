@@ -5,10 +5,11 @@ import { auditRepo, type AuditRepo } from './audit-repo.js';
 import { insertJsonRows } from './json-insert.js';
 import { keysRepo, type KeysRepo } from './keys-repo.js';
 import { deadLetters, requestLog, type DeadLetterRow, type RequestLogRow } from './schema.js';
+import { spendRepo, type SpendRepo } from './spend-repo.js';
 
-export type WriterName = 'request_log' | 'audit';
+export type WriterName = 'request_log' | 'audit' | 'budget_spend';
 
-export interface Repo extends KeysRepo, AuditRepo {
+export interface Repo extends KeysRepo, AuditRepo, SpendRepo {
   insertRequestLogs(rows: RequestLogRow[]): Promise<void>;
   countRequestLogs(): Promise<number>;
   /** Keeps an item the database refused (as escaped JSON text, which it always takes); returns its id. */
@@ -22,6 +23,7 @@ export function createRepo(db: Db): Repo {
   return {
     ...keysRepo(db),
     ...auditRepo(db),
+    ...spendRepo(db),
     async insertRequestLogs(rows) {
       await insertJsonRows(db, requestLog, rows);
     },

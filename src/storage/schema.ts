@@ -1,5 +1,5 @@
 // The database schema (drizzle); `npm run db:generate` turns changes into migrations in drizzle/.
-import { bigint, bigserial, boolean, index, integer, jsonb, pgTable, text, timestamp, uniqueIndex } from 'drizzle-orm/pg-core';
+import { bigint, bigserial, boolean, index, integer, jsonb, pgTable, primaryKey, text, timestamp, uniqueIndex } from 'drizzle-orm/pg-core';
 
 /** One row per model call: what was asked, what served it, how it went, what it cost. */
 export const requestLog = pgTable(
@@ -174,7 +174,7 @@ export const deadLetters = pgTable(
   {
     id: bigserial('id', { mode: 'number' }).primaryKey(),
     time: timestamp('time', { withTimezone: true, mode: 'date' }).notNull().defaultNow(),
-    /** `request_log` or `audit`. */
+    /** `request_log`, `audit` or `budget_spend`. */
     writer: text('writer').notNull(),
     /** The database's reason for refusing the item. */
     reason: text('reason').notNull(),
@@ -186,3 +186,48 @@ export const deadLetters = pgTable(
 );
 
 export type DeadLetterRow = typeof deadLetters.$inferSelect;
+
+/**
+ * Signed checkpoints over every session's chain tip (src/tracing/checkpoints.ts), chained to each other.
+ * `leaves` holds the per-session tips the root was computed from (kept on the newest few checkpoints only).
+ */
+export const auditCheckpoints = pgTable(
+  'audit_checkpoints',
+  {
+    id: bigserial('id', { mode: 'number' }).primaryKey(),
+    time: timestamp('time', { withTimezone: true, mode: 'date' }).notNull(),
+    root: text('root').notNull(),
+    sessions: integer('sessions').notNull(),
+    prevHash: text('prev_hash').notNull(),
+    /** sha256 over the signed body and the signature: the next checkpoint's prev_hash. */
+    hash: text('hash').notNull(),
+    /** Fingerprint of the public key that signed it. */
+    keyId: text('key_id').notNull(),
+    /** The Ed25519 public key, base64 SPKI DER. */
+    publicKey: text('public_key').notNull(),
+    signature: text('signature').notNull(),
+    leaves: jsonb('leaves'),
+  },
+  (t) => [uniqueIndex('audit_checkpoints_hash_uq').on(t.hash), index('audit_checkpoints_time_idx').on(t.time)],
+);
+
+export type AuditCheckpointRow = typeof auditCheckpoints.$inferSelect;
+
+/**
+ * The spend ledger (src/policy/spend-ledger.ts): settled budget spend per scope (`key:k1`, `team:t1`, `session:…`) and
+ * period window (`total`, `d2025-01-31`, `m2025-01`), added to in batches; budget counters are rebuilt from it.
+ */
+export const budgetSpend = pgTable(
+  'budget_spend',
+  {
+    scope: text('scope').notNull(),
+    windowId: text('window_id').notNull(),
+    /** `daily`, `monthly` or `total`: which period the window belongs to (the window id says it too; kept for queries). */
+    period: text('period').notNull(),
+    spentMicros: bigint('spent_micros', { mode: 'number' }).notNull().default(0),
+    updatedAt: timestamp('updated_at', { withTimezone: true, mode: 'date' }).notNull().defaultNow(),
+  },
+  (t) => [primaryKey({ columns: [t.scope, t.windowId] })],
+);
+
+export type BudgetSpendRow = typeof budgetSpend.$inferSelect;

@@ -14,6 +14,8 @@ export interface MetricsSources {
   /** The batched writers' stats() (queue depth, flush latency, spooled, dropped and dead-lettered items). */
   audit?(): WriterStats | null;
   requestLog?(): WriterStats | null;
+  /** The spend ledger's writer (settled budget spend to the database). */
+  budgetSpend?(): WriterStats | null;
 }
 
 const MCP_STATES = ['idle', 'connecting', 'ready', 'down', 'closed'];
@@ -74,6 +76,7 @@ export function registerScrapeGauges(reg: Registry, src: MetricsSources): void {
   }
   if (src.audit) writerMetrics(reg, 'audit', 'Audit events', src.audit);
   if (src.requestLog) writerMetrics(reg, 'request_log', 'Request-log rows', src.requestLog);
+  if (src.budgetSpend) writerMetrics(reg, 'budget_spend', 'Spend deltas', src.budgetSpend);
 }
 
 /** The same gauges and counters for each batched writer: `gateway_<name>_…`. */

@@ -51,13 +51,15 @@ export interface Metrics {
   llmCall(e: LlmCallEvent): void;
   toolCall(e: ToolCallEvent): void;
   denial(d: DenialEvent): void;
+  /** A provider billed more than a budget reserved; `scope` is the budget's kind (key, team, session). */
+  budgetOverrun(scope: string): void;
   render(): Promise<string>;
 }
 
 /** For `telemetry.metrics.enabled: false`: nothing recorded on the hot path, nothing served. */
 export function disabledMetrics(): Metrics {
   const noop = (): void => undefined;
-  return { contentType: 'text/plain', http: noop, llmCall: noop, toolCall: noop, denial: noop, render: async () => '' };
+  return { contentType: 'text/plain', http: noop, llmCall: noop, toolCall: noop, denial: noop, budgetOverrun: noop, render: async () => '' };
 }
 
 const SLOW = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120];
@@ -154,6 +156,7 @@ export function createMetrics(opts: { processMetrics: boolean; sources: MetricsS
   const toolCalls = new Counter({ name: 'gateway_tool_calls_total', help: 'MCP tool calls, resource reads and prompt gets by server, tool, decision and outcome.', labelNames: ['server', 'method', 'tool', 'key', 'decision', 'outcome'], registers });
   const toolDuration = new Histogram({ name: 'gateway_tool_call_duration_seconds', help: 'Upstream MCP call duration.', labelNames: ['server', 'method'], buckets: SLOW, registers });
   const denials = new Counter({ name: 'gateway_policy_denials_total', help: 'Policy denials by door, code and rule (budgets, rate limits, access rules).', labelNames: ['door', 'code', 'rule'], registers });
+  const overruns = new Counter({ name: 'gateway_budget_overrun_total', help: 'Model calls that cost more than their budget reservation, by budget scope kind.', labelNames: ['scope'], registers });
   registerScrapeGauges(reg, { ...opts.sources, breakers: opts.sources.breakers && knownTargets(opts.sources.breakers, known) });
 
   return {
@@ -183,6 +186,9 @@ export function createMetrics(opts: { processMetrics: boolean; sources: MetricsS
     },
     denial(d) {
       denials.inc({ door: d.door, code: d.code, rule: rule(d.rule) });
+    },
+    budgetOverrun(scope) {
+      overruns.inc({ scope: scope === 'key' || scope === 'team' || scope === 'session' ? scope : 'other' });
     },
     render: () => reg.metrics(),
   };

@@ -47,8 +47,8 @@ describe('countInputTokens', () => {
 
   it.each([
     ['low', 85],
-    ['high', 765],
-    [undefined, 765],
+    ['high', 1600],
+    [undefined, 1600],
   ] as const)('adds a flat %s-detail image estimate (%i)', async (detail, perImage) => {
     const req: ChatRequest = {
       model: 'gpt-4o',
@@ -60,6 +60,9 @@ describe('countInputTokens', () => {
   it('never counts a part it cannot read as free', async () => {
     const req: ChatRequest = { model: 'gpt-4o', messages: [{ role: 'user', content: [{ type: 'text', text: 'hello' }, { type: 'input_audio', input_audio: { data: 'AAAA' } }] }] };
     expect(await counter.countInputTokens(req)).toBe(8 + 500);
+    // A large inline payload counts by its size, never less than the flat guess.
+    const big: ChatRequest = { model: 'gpt-4o', messages: [{ role: 'user', content: [{ type: 'text', text: 'hello' }, { type: 'input_audio', input_audio: { data: 'A'.repeat(40_000) } }] }] };
+    expect(await counter.countInputTokens(big)).toBeGreaterThanOrEqual(8 + 10_000);
   });
 
   it('counts tool calls of earlier assistant turns', async () => {

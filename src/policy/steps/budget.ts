@@ -1,11 +1,25 @@
 // Step `budget`: reserve the worst-case cost before a call across key, team and session budgets; settle to the actual after.
-import type { BudgetLimit, BudgetStore } from '../budget-store.js';
+import { StoreUnavailableError, storeUnavailableAnswer, type BudgetLimit, type BudgetStore, type ReserveResult } from '../budget-store.js';
 import type { PolicyContext, PolicyStep } from '../engine.js';
 import { estimateCall } from '../estimate.js';
 import type { PriceBook } from '../prices.js';
 import type { TokenCounter } from '../tokens.js';
 
 const MICROS_PER_USD = 1_000_000;
+
+/** What a call's budget reservation held, so the broker can tell when the provider billed more than that. */
+export interface BudgetHold {
+  amountMicros: number;
+  /** The scopes held, e.g. `key:k1`, `team:t1`, `session:key:k1:s1`. */
+  scopes: string[];
+}
+
+const holds = new WeakMap<PolicyContext, BudgetHold>();
+
+/** The priced reservation the budget step made for this call, if any. */
+export function budgetHold(ctx: PolicyContext): BudgetHold | undefined {
+  return holds.get(ctx);
+}
 
 export interface BudgetStepDeps {
   store: BudgetStore;
@@ -15,6 +29,8 @@ export interface BudgetStepDeps {
   unpricedModels: 'allow' | 'deny';
   /** USD per tools/call of a server. */
   toolCostUsd: (server: string) => number;
+  /** When the store is unreachable: `closed` refuses with a 503, `open` lets the call pass unbudgeted. Default closed. */
+  onStoreFailure?: 'closed' | 'open';
 }
 
 /** Every budget binding this call: the key's and the team's, per key/team or per agent session. */
@@ -61,6 +77,7 @@ export function budgetStep(deps: BudgetStepDeps): PolicyStep {
       const limits = budgetLimits(ctx);
       if (!limits.length) return;
       let amount = await worstCase(ctx);
+      const priced = amount !== null;
       if (amount === null) {
         if (deps.unpricedModels === 'deny') {
           return { code: 'forbidden', rule: 'budget:cost_unknown', message: `The model "${ctx.model!.requested}" has no known price, and budgets apply to this key.` };
@@ -68,7 +85,15 @@ export function budgetStep(deps: BudgetStepDeps): PolicyStep {
         ctx.decisions.push({ step: 'budget', decision: 'flagged', rule: 'budget:cost_unknown', reason: 'no price known for the model; counted as $0' });
         amount = 0;
       }
-      const r = await deps.store.reserve(limits, amount);
+      let r: ReserveResult;
+      try {
+        r = await deps.store.reserve(limits, amount);
+      } catch (err) {
+        if (!(err instanceof StoreUnavailableError)) throw err;
+        if (deps.onStoreFailure !== 'open') throw storeUnavailableAnswer('Budgets', err);
+        ctx.decisions.push({ step: 'budget', decision: 'flagged', rule: 'budget:store_unavailable', reason: 'budget store unreachable; call allowed unbudgeted (policy.redisFailure.budgets: open)' });
+        return;
+      }
       if (!r.ok) {
         const usd = (m: number) => `$${(m / MICROS_PER_USD).toFixed(4)}`;
         return {
@@ -79,6 +104,7 @@ export function budgetStep(deps: BudgetStepDeps): PolicyStep {
         };
       }
       ctx.decisions.push({ step: 'budget', decision: 'allowed' });
+      if (priced) holds.set(ctx, { amountMicros: amount, scopes: limits.map((l) => l.scope) });
       const reservation = r.reservation;
       const fixed = ctx.door === 'tool' ? amount : null;
       return {

@@ -1,7 +1,8 @@
 // Step `rate-limit`: requests and tokens per minute for model calls, calls per minute per tool, per key and team.
 import type { PolicyContext, PolicyStep } from '../engine.js';
 import { estimateCall } from '../estimate.js';
-import { rateLimitHeaders, type RateCheck, type RateLimitStore } from '../rate-limit-store.js';
+import { StoreUnavailableError, storeUnavailableAnswer } from '../budget-store.js';
+import { rateLimitHeaders, type RateCheck, type RateLimitStore, type RateResult } from '../rate-limit-store.js';
 import type { TokenCounter } from '../tokens.js';
 import type { AccessPolicy } from '../types.js';
 
@@ -12,7 +13,15 @@ function scopes(ctx: PolicyContext): Array<[string, AccessPolicy]> {
   return out;
 }
 
-export function rateLimitStep(deps: { store: RateLimitStore; tokens: TokenCounter; defaultMaxOutput: number }): PolicyStep {
+export interface RateLimitStepDeps {
+  store: RateLimitStore;
+  tokens: TokenCounter;
+  defaultMaxOutput: number;
+  /** When the store throws StoreUnavailableError (no local fallback): `closed` refuses with a 503, `open` lets the call pass. */
+  onStoreFailure?: 'closed' | 'open';
+}
+
+export function rateLimitStep(deps: RateLimitStepDeps): PolicyStep {
   return {
     name: 'rate-limit',
     async before(ctx) {
@@ -37,7 +46,15 @@ export function rateLimitStep(deps: { store: RateLimitStore; tokens: TokenCounte
         }
         if (isTool && r.toolCallsPerMinute) checks.push({ scope, dimension: 'tool_calls', subject: ctx.mcp!.tool, limitPerMinute: r.toolCallsPerMinute, points: 1 });
       }
-      const result = await deps.store.consume(checks);
+      let result: RateResult;
+      try {
+        result = await deps.store.consume(checks);
+      } catch (err) {
+        if (!(err instanceof StoreUnavailableError)) throw err;
+        if (deps.onStoreFailure !== 'open') throw storeUnavailableAnswer('Rate limits', err);
+        ctx.decisions.push({ step: 'rate-limit', decision: 'flagged', rule: 'rate-limit:store_unavailable', reason: 'rate-limit store unreachable; call allowed unlimited (policy.redisFailure.rateLimits: open)' });
+        return;
+      }
       Object.assign(ctx.responseHeaders, rateLimitHeaders(result));
       if (!result.ok) {
         const d = result.denied;
