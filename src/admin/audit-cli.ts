@@ -1,6 +1,6 @@
 // `gateway sessions list|show|export` and `gateway audit verify`: readable terminal views over the sessions service.
 import { GatewayError } from '../errors.js';
-import { SessionQuerySchema, type EventView, type SessionsService, type SessionView } from '../tracing/sessions-service.js';
+import { SessionQuerySchema, type EventView, type SessionsService, type SessionView, type VerifyAllResult, type VerifyResult } from '../tracing/sessions-service.js';
 
 export type Flags = Record<string, string | boolean | undefined>;
 
@@ -50,6 +50,29 @@ export function formatTimeline(session: SessionView, events: EventView[]): strin
   return `${head}\n${[line(cols), ...rows.map(line)].join('\n')}${rows.length ? '' : '\n(no events)'}`;
 }
 
+/** `audit verify` on a store with no sessions and no checkpoint: nothing was verified, so not a plain 0. */
+export const EXIT_EMPTY = 3;
+
+const brokenLine = (b: VerifyResult) =>
+  `BROKEN session ${b.session} (key ${str(b.key)}): first broken link at seq ${b.broken?.seq} (row id ${str(b.broken?.id)}): ${b.broken?.problem}: ${b.broken?.detail}`;
+// Gaps are links, not breaks: events the database refused, each kept as a dead letter.
+const gapLines = (gaps: VerifyResult['gaps']) => gaps.map((g) => `gap at seq ${g.seq} (event ${g.eventId}): ${g.reason ?? ''}`);
+
+export function verifyAllText(r: VerifyAllResult): string {
+  const cp = r.checkpoint;
+  const lines = r.broken.map(brokenLine);
+  for (const p of cp?.problems ?? []) lines.push(`BROKEN checkpoint: ${p}`);
+  for (const f of cp?.findings ?? []) lines.push(`BROKEN session ${f.session} (key ${str(f.key)}): ${f.problem}: ${f.detail}`);
+  if (r.ok && r.empty) lines.push(`ok, but the store is empty (0 sessions${cp?.checkpoint ? '' : ', no checkpoint'}): nothing was verified`);
+  else if (r.ok) {
+    const against = cp?.checkpoint ? `, and match signed checkpoint #${cp.checkpoint.id} of ${cp.checkpoint.time} (${cp.checkpointSessions} sessions${cp.expired ? `, ${cp.expired} since expired by retention` : ''})` : '';
+    lines.push(`ok: ${r.sessions} sessions, every chain intact${against}`);
+  }
+  for (const w of r.warnings) if (!(r.empty && w.startsWith('the store is empty'))) lines.push(`warning: ${w}`);
+  for (const g of r.gaps) lines.push(`gap in session ${g.session} at seq ${g.seq} (event ${g.eventId}): ${g.reason ?? ''}`);
+  return lines.join('\n');
+}
+
 /** Runs one sessions/audit command; returns the exit code. */
 export async function runAuditCommand(svc: SessionsService, group: string, cmd: string, arg: string | undefined, f: Flags, out: (s: string) => void): Promise<number> {
   const s = (k: string) => (typeof f[k] === 'string' ? (f[k] as string) : undefined);
@@ -75,15 +98,15 @@ export async function runAuditCommand(svc: SessionsService, group: string, cmd: 
   }
   if (group === 'audit' && cmd === 'verify') {
     const id = s('session');
-    const r = id ? await svc.verify(id, s('key')) : await svc.verifyAll(s('key'));
-    const broken = 'broken' in r && Array.isArray(r.broken) ? r.broken : [r as Awaited<ReturnType<SessionsService['verify']>>].filter((x) => !x.ok);
-    const text = broken.length
-      ? broken.map((b) => `BROKEN session ${b.session} (key ${str(b.key)}): first broken link at seq ${b.broken?.seq} (row id ${str(b.broken?.id)}): ${b.broken?.problem}: ${b.broken?.detail}`).join('\n')
-      : id ? `ok: session ${id}, ${(r as { checked: number }).checked} events, chain intact` : `ok: ${(r as { sessions: number }).sessions} sessions, every chain intact`;
-    // Gaps are links, not breaks: events the database refused, each kept as a dead letter.
-    const gapLines = r.gaps.map((g) => `gap at seq ${g.seq} (event ${g.eventId}): ${g.reason ?? ''}`);
-    show(r, [text, ...gapLines].join('\n'));
-    return broken.length ? 1 : 0;
+    if (id) {
+      const r = await svc.verify(id, s('key'));
+      const text = r.ok ? `ok: session ${id}, ${r.checked} events, chain intact` : brokenLine(r);
+      show(r, [text, ...gapLines(r.gaps)].join('\n'));
+      return r.ok ? 0 : 1;
+    }
+    const r = await svc.verifyAll(s('key'));
+    show(r, verifyAllText(r));
+    return r.ok ? (r.empty ? EXIT_EMPTY : 0) : 1;
   }
   return -1;
 }

@@ -23,7 +23,26 @@ const BrokenLink = {
   },
 };
 
+const CheckpointReport = {
+  type: 'object',
+  description: 'The sessions compared with the newest signed checkpoint (README "Threat model").',
+  properties: {
+    status: { enum: ['ok', 'broken', 'none', 'not_configured'] },
+    checkpoint: { oneOf: [{ type: 'object', properties: { id: { type: 'integer' }, time: { type: 'string', format: 'date-time' }, sessions: { type: 'integer' }, keyId: { type: 'string' }, hash: { type: 'string' } } }, { type: 'null' }] },
+    signature: { enum: ['ok', 'bad_signature', 'unknown_key', 'hash_mismatch', null] },
+    checkpointSessions: { type: 'integer' },
+    findings: {
+      type: 'array',
+      items: { type: 'object', properties: { session: { type: 'string' }, key: nullable('string'), problem: { enum: ['truncated', 'session_deleted', 'anchor_moved', 'rewritten'] }, detail: { type: 'string' } } },
+    },
+    expired: { type: 'integer', description: 'Checkpointed sessions since deleted by retention.' },
+    problems: { type: 'array', items: { type: 'string' }, description: 'Why the checkpoint itself fails: signature, chain of checkpoints, file sink.' },
+    warnings: { type: 'array', items: { type: 'string' } },
+  },
+};
+
 export const auditSchemas = {
+  CheckpointReport,
   SessionView: {
     type: 'object',
     properties: {
@@ -122,14 +141,48 @@ export const auditPaths = {
   },
   '/admin/audit/verify': {
     get: {
-      summary: "Verify the hash chain of one session (or every session); reports the first broken link",
+      summary: 'Verify the hash chain of one session, or of every session and against the newest signed checkpoint (truncation, deleted sessions, moved anchors, recomputed chains)',
       parameters: [q('session', { type: 'string' }), keyParam],
       responses: {
         200: {
           description: 'Verification result',
-          ...json({ oneOf: [ref('VerifyResult'), { type: 'object', properties: { ok: { type: 'boolean' }, sessions: { type: 'integer' }, broken: { type: 'array', items: ref('VerifyResult') }, gaps: { type: 'array', items: { allOf: [Gap, { type: 'object', properties: { session: { type: 'string' }, key: nullable('string') } }] } } } }] }),
+          ...json({
+            oneOf: [
+              ref('VerifyResult'),
+              {
+                type: 'object',
+                properties: {
+                  ok: { type: 'boolean' },
+                  sessions: { type: 'integer' },
+                  empty: { type: 'boolean', description: 'No sessions and no checkpoint: nothing was verified.' },
+                  broken: { type: 'array', items: ref('VerifyResult') },
+                  gaps: { type: 'array', items: { allOf: [Gap, { type: 'object', properties: { session: { type: 'string' }, key: nullable('string') } }] } },
+                  checkpoint: { oneOf: [ref('CheckpointReport'), { type: 'null' }] },
+                  warnings: { type: 'array', items: { type: 'string' } },
+                },
+              },
+            ],
+          }),
         },
         404: error,
+      },
+    },
+  },
+  '/admin/audit/public-key': {
+    get: {
+      summary: 'The Ed25519 public keys audit checkpoints are signed with (this replica signs with the one marked `signing`)',
+      responses: {
+        200: {
+          description: 'Public keys',
+          ...json({
+            type: 'object',
+            properties: {
+              enabled: { type: 'boolean', description: 'Whether this replica writes checkpoints.' },
+              keys: { type: 'array', items: { type: 'object', properties: { keyId: { type: 'string', description: 'ed25519:<sha256 of the SPKI DER, 32 hex digits>' }, pem: { type: 'string' }, signing: { type: 'boolean' } } } },
+            },
+          }),
+        },
+        401: error,
       },
     },
   },
@@ -150,7 +203,7 @@ export const auditPaths = {
                   properties: {
                     id: { type: 'integer' },
                     time: { type: 'string', format: 'date-time' },
-                    writer: { enum: ['request_log', 'audit'] },
+                    writer: { enum: ['request_log', 'audit', 'budget_spend'] },
                     reason: { type: 'string', description: "The database's reason (SQLSTATE: message)" },
                     item: { type: 'string', description: 'The refused row as escaped JSON, cut at 1 MiB' },
                     bytes: { type: 'integer' },

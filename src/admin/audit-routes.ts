@@ -1,4 +1,4 @@
-// /admin/sessions, /admin/audit and /admin/dead-letters: session lists, timelines, JSON Lines export, hash-chain verification, refused rows.
+// /admin/sessions, /admin/audit and /admin/dead-letters: session lists, timelines, export, chain and checkpoint verification, signing keys, refused rows.
 import type { Hono } from 'hono';
 import { stream } from 'hono/streaming';
 import { z } from 'zod';
@@ -28,7 +28,7 @@ function query<T extends z.ZodType>(schema: T, q: Record<string, string>): z.out
 
 /** Registers the routes on the (already authenticated) admin app. */
 export function auditRoutes(app: Hono<AppEnv>): void {
-  const svc = (c: { var: AppEnv['Variables'] }) => createSessionsService(c.var.deps.repo);
+  const svc = (c: { var: AppEnv['Variables'] }) => createSessionsService(c.var.deps.repo, c.var.deps.checkpoints);
 
   app.get('/sessions', async (c) => c.json(await svc(c).list(query(ListQuerySchema, c.req.query()))));
   app.get('/sessions/:id', async (c) => {
@@ -50,6 +50,11 @@ export function auditRoutes(app: Hono<AppEnv>): void {
     const { session, key } = query(VerifyQuerySchema, c.req.query());
     if (session) return c.json(await svc(c).verify(session, key));
     return c.json(await svc(c).verifyAll(key));
+  });
+  // The keys checkpoints are signed with, so a reviewer can check them away from this gateway.
+  app.get('/audit/public-key', (c) => {
+    const cp = c.var.deps.checkpoints;
+    return c.json({ enabled: cp.enabled, keys: cp.publicKeys() });
   });
   // Rows and events the database refused even after cleaning, newest first: what an audit gap points at.
   app.get('/dead-letters', async (c) => {

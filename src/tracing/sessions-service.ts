@@ -5,6 +5,7 @@ import { GatewayError } from '../errors.js';
 import type { AuditRepo, EventWithPayload, SessionKey } from '../storage/audit-repo.js';
 import { auditEvents, type AgentSessionRow } from '../storage/schema.js';
 import { createChainVerifier, type BrokenLink } from './audit-chain.js';
+import type { CheckpointReport } from './checkpoint-verify.js';
 
 export const SessionQuerySchema = z
   .object({
@@ -42,6 +43,20 @@ export interface VerifyResult {
   gaps: Array<{ seq: number; eventId: string; reason: string | null }>;
 }
 
+export type GapView = VerifyResult['gaps'][number] & { session: string; key: string | null };
+
+export interface VerifyAllResult {
+  ok: boolean;
+  sessions: number;
+  broken: VerifyResult[];
+  gaps: GapView[];
+  /** No sessions and no checkpoint: nothing was checked, which is not the same as everything being fine. */
+  empty: boolean;
+  /** The sessions compared with the newest signed checkpoint; null when this service has no checkpoints. */
+  checkpoint: CheckpointReport | null;
+  warnings: string[];
+}
+
 export interface SessionsService {
   list(f: z.output<typeof SessionQuerySchema>): Promise<{ data: SessionView[]; nextOffset: number | null }>;
   get(id: string, key?: string): Promise<SessionView>;
@@ -49,7 +64,7 @@ export interface SessionsService {
   exportLines(id: string, key?: string): AsyncGenerator<string>;
   verify(id: string, key?: string): Promise<VerifyResult>;
   /** Every session (or those of one key); stops collecting after `maxBroken` broken ones. */
-  verifyAll(key?: string, maxBroken?: number): Promise<{ ok: boolean; sessions: number; broken: VerifyResult[]; gaps: Array<VerifyResult['gaps'][number] & { session: string; key: string | null }> }>;
+  verifyAll(key?: string, maxBroken?: number): Promise<VerifyAllResult>;
 }
 
 const PAGE = 500;
@@ -78,7 +93,8 @@ export function eventView(e: EventWithPayload): EventView {
   return out;
 }
 
-export function createSessionsService(repo: AuditRepo): SessionsService {
+/** Pass `checkpoints` (deps.checkpoints) so verifyAll also catches what a chain alone cannot: truncation, deleted sessions, recomputed chains. */
+export function createSessionsService(repo: AuditRepo, checkpoints?: { check(keyId?: string): Promise<CheckpointReport> }): SessionsService {
   async function one(id: string, key?: string): Promise<AgentSessionRow> {
     const found = await repo.findSessions(id, key === undefined ? undefined : key === '-' ? '' : key);
     if (!found.length) throw new GatewayError('not_found', `No session "${id}"${key ? ` for key "${key}"` : ''}.`);
@@ -128,7 +144,7 @@ export function createSessionsService(repo: AuditRepo): SessionsService {
     verify: async (id, key) => verifyRow(await one(id, key)),
     async verifyAll(key, maxBroken = 20) {
       const broken: VerifyResult[] = [];
-      const gaps: Array<VerifyResult['gaps'][number] & { session: string; key: string | null }> = [];
+      const gaps: GapView[] = [];
       let sessions = 0;
       for (let offset = 0; ; offset += PAGE) {
         const rows = await repo.listSessions({ keyId: key, limit: PAGE, offset });
@@ -140,7 +156,14 @@ export function createSessionsService(repo: AuditRepo): SessionsService {
         }
         if (rows.length < PAGE) break;
       }
-      return { ok: broken.length === 0, sessions, broken, gaps };
+      const checkpoint = checkpoints ? await checkpoints.check(key === '-' ? '' : key) : null;
+      const warnings = [...(checkpoint?.warnings ?? [])];
+      if (!checkpoint) warnings.push('checkpoints were not checked: truncation, deleted sessions and recomputed chains go unseen');
+      else if (checkpoint.status === 'none' && sessions > 0) warnings.push('no checkpoint yet: truncation, deleted sessions and recomputed chains cannot be seen');
+      // Zero sessions is only "ok" when nothing says there were any: a checkpoint that had sessions makes it a loss.
+      const empty = sessions === 0 && (checkpoint === null || checkpoint.checkpointSessions === 0) && checkpoint?.status !== 'broken';
+      if (empty) warnings.push(`the store is empty (0 sessions${checkpoint?.checkpoint ? '' : ', no checkpoint'}): nothing was verified`);
+      return { ok: broken.length === 0 && checkpoint?.status !== 'broken', sessions, broken, gaps, empty, checkpoint, warnings };
     },
   };
 }
