@@ -5,6 +5,7 @@ export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
     globalSetup: ['test/helpers/global-setup.ts'],
+    setupFiles: ['test/helpers/isolated-postgres.ts'],
     pool: 'forks',
     maxWorkers: 2,
     testTimeout: 30_000,

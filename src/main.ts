@@ -3,6 +3,10 @@ import { CLI_COMMANDS, runCli } from './admin/cli.js';
 import { ConfigError, loadConfig } from './config.js';
 import { createDeps } from './deps.js';
 import { startGateway } from './server.js';
+import { DataDirLockedError } from './storage/data-dir-lock.js';
+
+/** EX_TEMPFAIL: the data directory is busy (another process holds it); retrying later may work. */
+const EXIT_LOCKED = 75;
 
 async function main(): Promise<void> {
   const args = process.argv.slice(2);
@@ -19,18 +23,30 @@ async function main(): Promise<void> {
     throw err;
   }
   const { config, source } = loaded;
-  const deps = await createDeps(config);
+  let deps;
+  try {
+    deps = await createDeps(config);
+  } catch (err) {
+    if (err instanceof DataDirLockedError) {
+      process.stderr.write(`gateway: cannot start: ${err.message}\n`);
+      process.exit(EXIT_LOCKED);
+    }
+    throw err;
+  }
   const gw = await startGateway(deps);
   if (source) gw.watchConfig(source);
+  const auth = await deps.keys.isOpen().then((open) => (open ? 'open' : 'keys'), () => 'unknown');
   deps.log.info(
     {
       url: gw.url,
       config: source ?? '(defaults)',
       storage: deps.database.kind,
       providers: [...deps.providers.keys()],
+      auth,
     },
     'gateway listening',
   );
+  if (auth === 'open') deps.log.warn('auth: open: no keys exist yet, so calls without a key are served; creating the first key closes the gateway');
   let signals = 0;
   const onSignal = (sig: string) => {
     if (++signals > 1) process.exit(130);

@@ -29,6 +29,10 @@ export async function startGateway(deps: Deps): Promise<RunningGateway> {
   http.keepAliveTimeout = 65_000; // longer than common load balancers' idle timeouts
   const actual = (http.address() as AddressInfo).port;
   const shownHost = host.includes(':') ? `[${host}]` : host;
+  const url = `http://${shownHost}:${actual}`;
+  // The CLI finds this gateway through its data directory's lock: publish an address it can dial (not a wildcard).
+  const dialHost = host === '0.0.0.0' ? '127.0.0.1' : host === '::' ? '[::1]' : shownHost;
+  deps.database.lock?.publish(`http://${dialHost}:${actual}`);
   let stopping: Promise<void> | null = null;
   const reloader = createConfigReloader(deps);
   const stopHealthChecks = startHealthChecks(deps);
@@ -55,7 +59,7 @@ export async function startGateway(deps: Deps): Promise<RunningGateway> {
   }
 
   return {
-    url: `http://${shownHost}:${actual}`,
+    url,
     port: actual,
     deps,
     stop: () => (stopping ??= stop()),

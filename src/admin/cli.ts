@@ -1,15 +1,11 @@
-// The `gateway` CLI for keys, teams, sessions and audit: the same services as the admin API, straight on the database.
+// The `gateway` CLI for keys, teams, sessions and audit: the admin API's services, through the running gateway that holds an embedded database, else on the database.
 import { parseArgs } from 'node:util';
 import { ConfigError, loadConfig } from '../config.js';
 import { GatewayError } from '../errors.js';
 import { createLogger } from '../log.js';
-import { KEY_INVALIDATION_CHANNEL } from '../policy/key-store.js';
-import { openDatabase } from '../storage/db.js';
-import { openRedis } from '../storage/redis.js';
-import { createRepo } from '../storage/repo.js';
-import { createSessionsService } from '../tracing/sessions-service.js';
 import { runAuditCommand } from './audit-cli.js';
-import { createKeysService, type KeyView } from './keys-service.js';
+import { openCliServices } from './cli-services.js';
+import type { KeyView } from './keys-service.js';
 
 export const CLI_COMMANDS = new Set(['keys', 'teams', 'sessions', 'audit']);
 
@@ -23,7 +19,9 @@ const USAGE = `usage:
   gateway sessions list [--key K] [--team T] [--from DATE] [--to DATE] [--denials] [--limit N] [--offset N]
   gateway sessions show ID [--key K]        the session's timeline   | export ID [--key K]   JSON Lines
   gateway audit verify [--session ID] [--key K]   exits 1 and names the first broken link
-Add --json for machine-readable output. Uses GATEWAY_CONFIG / DATABASE_URL / REDIS_URL like the server.`;
+Add --json for machine-readable output. Uses GATEWAY_CONFIG / DATABASE_URL / REDIS_URL like the server.
+On the embedded database (no DATABASE_URL), a gateway running on GATEWAY_DATA_DIR is managed through its
+admin API (set GATEWAY_ADMIN_KEY); with none running, the CLI locks the directory for the command.`;
 
 const list = (v: string | undefined) => (v === undefined ? undefined : v.split(',').map((s) => s.trim()).filter(Boolean));
 const num = (v: string | undefined) => (v === undefined ? undefined : Number(v));
@@ -67,12 +65,18 @@ export async function runCli(argv: string[], out: (s: string) => void = (s) => p
     return f.help ? 0 : 2;
   }
   const show = (v: unknown, text: string) => out(f.json ? JSON.stringify(v, null, 2) : text);
-  const { config } = loadConfig();
-  const log = createLogger('warn');
-  const db = await openDatabase(config.storage);
-  const redis = await openRedis(config.storage.redisUrl, log);
-  const invalidate = async (hash: string) => void (await redis?.client.publish(KEY_INVALIDATION_CHANNEL, hash));
-  const svc = createKeysService(createRepo(db.db), invalidate);
+  let services;
+  try {
+    const { config } = loadConfig();
+    services = await openCliServices(config, createLogger('warn'));
+  } catch (err) {
+    if (err instanceof GatewayError || err instanceof ConfigError) {
+      out(`error: ${err.message}`);
+      return 1;
+    }
+    throw err;
+  }
+  const svc = services.keys;
   try {
     const need = (v: string | undefined, what: string) => {
       if (!v) throw new GatewayError('invalid_request', `missing ${what}\n${USAGE}`);
@@ -80,7 +84,7 @@ export async function runCli(argv: string[], out: (s: string) => void = (s) => p
     };
     if (group === 'keys' && cmd === 'create') {
       const r = await svc.createKey({ name: need(f.name, '--name'), team: f.team, expiresAt: f.expires as unknown as Date | undefined, ...policyFromFlags(f) });
-      show(r, `${r.key}\n\nThis is the only time the key is shown. Store it now.\n${printKey(r.record)}`);
+      show(r, `${r.key}\n\nThis is the only time the key is shown. Store it now.\n${printKey(r.record)}${r.warning ? `\n\nwarning: ${r.warning}` : ''}`);
     } else if (group === 'keys' && cmd === 'list') {
       const keys = await svc.listKeys(f.team);
       show(keys, keys.map(printKey).join('\n') || '(no keys)');
@@ -104,7 +108,7 @@ export async function runCli(argv: string[], out: (s: string) => void = (s) => p
       const teams = await svc.listTeams();
       show(teams, teams.map((t) => `${t.id}  ${t.name}`).join('\n') || '(no teams)');
     } else {
-      const code = await runAuditCommand(createSessionsService(createRepo(db.db)), group, cmd, arg1, f, out);
+      const code = await runAuditCommand(services.sessions, group, cmd, arg1, f, out);
       if (code >= 0) return code;
       out(`unknown command: ${group} ${cmd}\n${USAGE}`);
       return 2;
@@ -121,7 +125,6 @@ export async function runCli(argv: string[], out: (s: string) => void = (s) => p
     }
     throw err;
   } finally {
-    await redis?.close();
-    await db.close();
+    await services.close();
   }
 }

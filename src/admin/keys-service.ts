@@ -78,8 +78,12 @@ export function teamView(t: TeamRow): { id: string; name: string; policy: unknow
   return { id: t.id, name: t.name, policy: t.policy, metadata: t.metadata, createdAt: t.createdAt.toISOString() };
 }
 
+/** Said by the API and the CLI when the database's first key is created: from then on keys bind. */
+export const FIRST_KEY_WARNING = 'this is the first key: the gateway now refuses calls without a key';
+
 export interface KeysService {
-  createKey(input: z.input<typeof CreateKeySchema>): Promise<{ key: string; record: KeyView }>;
+  /** `warning` is set when this is the first key in the database: the gateway stops being open. */
+  createKey(input: z.input<typeof CreateKeySchema>): Promise<{ key: string; record: KeyView; warning?: string }>;
   rotateKey(id: string): Promise<{ key: string; record: KeyView }>;
   revokeKey(id: string): Promise<KeyView>;
   setExpiry(id: string, expiresAt: Date | null): Promise<KeyView>;
@@ -115,7 +119,14 @@ export function createKeysService(repo: Repo, invalidate: (keyHash: string) => P
   }
 
   return {
-    createKey: (input) => insert(CreateKeyInputSchema.parse(input)),
+    async createKey(input) {
+      const parsed = CreateKeyInputSchema.parse(input);
+      const first = (await repo.listKeys({})).length === 0;
+      const created = await insert(parsed);
+      // Every replica re-reads its open/closed mode (and forgets a cached "unknown" for this key).
+      await invalidate(hashKey(created.key));
+      return first ? { ...created, warning: FIRST_KEY_WARNING } : created;
+    },
     async rotateKey(id) {
       const old = await mustGet(id);
       if (old.revokedAt) throw new GatewayError('invalid_request', `Key "${id}" is revoked; create a new one instead.`);

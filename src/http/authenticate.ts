@@ -20,11 +20,11 @@ const REASONS = {
   expired: 'This API key has expired.',
 } as const;
 
-/** Rejects a missing, unknown, revoked or expired key with 401 before any route runs; open gateways let everyone in. */
+/** Rejects a missing, unknown, revoked or expired key with 401 before any route runs; open gateways (no keys anywhere yet) let everyone in. */
 export function authenticate(): MiddlewareHandler<AppEnv> {
   return async (c, next) => {
     const keys = c.var.deps.keys;
-    if (keys.open) {
+    if (await keys.isOpen()) {
       c.set('principal', ANONYMOUS);
       return next();
     }

@@ -3,6 +3,7 @@ import { mkdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { sql } from 'drizzle-orm';
 import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core';
+import { acquireDataDirLock, type DataDirLock, type LockInfo } from './data-dir-lock.js';
 import * as schema from './schema.js';
 
 export type Db = PgDatabase<PgQueryResultHKT, typeof schema>;
@@ -10,6 +11,8 @@ export type Db = PgDatabase<PgQueryResultHKT, typeof schema>;
 export interface Database {
   db: Db;
   kind: 'postgres' | 'pglite';
+  /** The data directory's lock (PGlite on disk); null for Postgres, which many replicas share. */
+  lock: DataDirLock | null;
   ping(): Promise<void>;
   close(): Promise<void>;
 }
@@ -18,8 +21,9 @@ const migrationsFolder = fileURLToPath(new URL('../../drizzle', import.meta.url)
 /** Any constant works; it only has to be the same for every replica. */
 const MIGRATION_LOCK = 7_246_311;
 
-export async function openDatabase(opts: { databaseUrl?: string; dataDir: string }): Promise<Database> {
-  return opts.databaseUrl ? openPostgres(opts.databaseUrl) : openPglite(opts.dataDir);
+/** `holder` names who takes a PGlite directory's lock; it throws DataDirLockedError when another process holds it. */
+export async function openDatabase(opts: { databaseUrl?: string; dataDir: string }, holder: LockInfo['holder'] = 'gateway'): Promise<Database> {
+  return opts.databaseUrl ? openPostgres(opts.databaseUrl) : openPglite(opts.dataDir, holder);
 }
 
 async function openPostgres(url: string): Promise<Database> {
@@ -40,24 +44,43 @@ async function openPostgres(url: string): Promise<Database> {
   return {
     db,
     kind: 'postgres',
+    lock: null,
     ping: async () => void (await db.execute(sql`select 1`)),
     close: () => client.end({ timeout: 5 }),
   };
 }
 
-async function openPglite(dataDir: string): Promise<Database> {
+async function openPglite(dataDir: string, holder: LockInfo['holder']): Promise<Database> {
   const { PGlite } = await import('@electric-sql/pglite');
   const { drizzle } = await import('drizzle-orm/pglite');
   const { migrate } = await import('drizzle-orm/pglite/migrator');
-  if (dataDir !== 'memory://') mkdirSync(dataDir, { recursive: true });
-  const client = await PGlite.create(dataDir);
-  const pdb = drizzle(client, { schema });
-  await migrate(pdb, { migrationsFolder });
-  const db = pdb as unknown as Db;
+  const onDisk = !dataDir.includes('://');
+  if (onDisk) mkdirSync(dataDir, { recursive: true });
+  // Two processes on one PGlite directory corrupt it: take the lock before PGlite touches a file.
+  const lock = onDisk ? acquireDataDirLock(dataDir, holder) : null;
+  let client: Awaited<ReturnType<typeof PGlite.create>> | undefined;
+  try {
+    client = await PGlite.create(dataDir);
+    const pdb = drizzle(client, { schema });
+    await migrate(pdb, { migrationsFolder });
+  } catch (err) {
+    await client?.close().catch(() => {});
+    lock?.release();
+    throw err;
+  }
+  const open = client;
+  const db = drizzle(open, { schema }) as unknown as Db;
   return {
     db,
     kind: 'pglite',
+    lock,
     ping: async () => void (await db.execute(sql`select 1`)),
-    close: () => client.close(),
+    async close() {
+      try {
+        await open.close();
+      } finally {
+        lock?.release();
+      }
+    },
   };
 }

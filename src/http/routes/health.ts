@@ -1,4 +1,4 @@
-// /healthz (the process is up) and /readyz (the database answers and the gateway is not draining; MCP upstream health).
+// /healthz (the process is up) and /readyz (the database answers and the gateway is not draining; MCP upstream health; auth mode).
 import { Hono } from 'hono';
 import type { AppEnv } from '../context.js';
 
@@ -17,7 +17,9 @@ export function healthRoutes(): Hono<AppEnv> {
     const ready = !deps.state.shuttingDown && checks.database === 'ok';
     // Upstream MCP servers are reported, not required: a down server only leaves the catalog.
     const mcp = deps.hub.health();
-    return c.json({ status: ready ? 'ready' : 'not_ready', checks, mcp }, ready ? 200 : 503);
+    // "open": no keys anywhere yet, anonymous calls pass; "keys": every call needs a key.
+    const auth = await deps.keys.isOpen().then((open) => (open ? 'open' : 'keys'), () => 'unknown');
+    return c.json({ status: ready ? 'ready' : 'not_ready', auth, checks, mcp }, ready ? 200 : 503);
   });
   return app;
 }
