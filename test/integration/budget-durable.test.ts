@@ -1,9 +1,6 @@
 // Budgets survive restarts: settled spend is kept in the database (budget_spend) and counters are rebuilt from it,
 // after a gateway restart (memory store, or Redis store on an emptied Redis) and after a Redis restart without data.
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { once } from 'node:events';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -19,8 +16,8 @@ import type { RunningGateway } from '../../src/server.js';
 import { openDatabase } from '../../src/storage/db.js';
 import { createRepo } from '../../src/storage/repo.js';
 import { startTestGateway } from '../helpers/gateway.js';
+import { hasRedisServer, throwawayRedis, type ThrowawayRedis } from '../helpers/throwaway-redis.js';
 
-const hasRedisServer = spawnSync('redis-server', ['--version'], { stdio: 'ignore' }).status === 0;
 const run = `${Date.now()}`;
 /** $0.2 total; one call's worst case is about (prompt + 20 output tokens) × $0.001, so roughly ten calls fit. */
 const LIMIT_USD = 0.2;
@@ -107,57 +104,32 @@ describe('budget spend survives a gateway restart (in-process budget store)', ()
   });
 });
 
-async function freePort(): Promise<number> {
-  const srv = createServer();
-  srv.listen(0, '127.0.0.1');
-  await once(srv, 'listening');
-  const port = (srv.address() as { port: number }).port;
-  srv.close();
-  await once(srv, 'close');
-  return port;
-}
 
 describe.skipIf(!hasRedisServer)('budget spend survives a Redis restart without persistence (Redis budget store)', () => {
   const db = database();
   const id = `dur-red-${run}`;
   const key = `sk-gw-durr-${run}-0123456789`;
   const gws: RunningGateway[] = [];
-  let server: ChildProcess | null = null;
-  let port = 0;
   let redisUrl = '';
   let probe: Redis | null = null;
 
-  // A throwaway redis-server without persistence: a restart loses every key, like production without AOF.
-  async function startRedis(): Promise<void> {
-    server = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: 'ignore' });
-    for (const started = Date.now(); ; await sleep(50)) {
-      const p = new Redis({ port, host: '127.0.0.1', lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
-      p.on('error', () => undefined);
-      const up = await p.connect().then(() => true, () => false);
-      p.disconnect();
-      if (up) return;
-      if (Date.now() - started > 5_000) throw new Error(`redis-server did not start on port ${port}`);
-    }
-  }
-
+  let redis: ThrowawayRedis | null = null;
+  const startRedis = () => redis!.start();
   async function loseRedisData(): Promise<void> {
-    const s = server!;
-    const exited = once(s, 'exit');
-    s.kill('SIGKILL');
-    await exited;
-    await startRedis();
+    await redis!.stop();
+    await redis!.start();
   }
 
   afterAll(async () => {
     for (const gw of gws) await gw.stop();
     probe?.disconnect();
-    if (server) server.kill('SIGKILL');
+    await redis?.stop();
     db.cleanup();
   });
 
   it('rebuilds the counter after a Redis restart without data, and after a gateway restart on an empty Redis', async () => {
-    port = await freePort();
-    redisUrl = `redis://127.0.0.1:${port}`;
+    redis = await throwawayRedis();
+    redisUrl = redis.url;
     await startRedis();
     probe = new Redis(redisUrl, { lazyConnect: true });
     probe.on('error', () => undefined);

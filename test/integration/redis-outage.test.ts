@@ -1,15 +1,11 @@
 // Redis stopped mid-run: budget calls get a prompt 503 with retry-after, rate limits hold locally, and Redis use resumes on its own.
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { once } from 'node:events';
-import { createServer } from 'node:net';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { Redis } from 'ioredis';
 import OpenAI, { APIError } from 'openai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningGateway } from '../../src/server.js';
 import { startTestGateway } from '../helpers/gateway.js';
+import { hasRedisServer, throwawayRedis, type ThrowawayRedis } from '../helpers/throwaway-redis.js';
 
-const hasRedisServer = spawnSync('redis-server', ['--version'], { stdio: 'ignore' }).status === 0;
 if (!hasRedisServer) console.warn('[redis-outage] skipped: no `redis-server` on PATH to start and stop a throwaway Redis');
 
 const run = `${Date.now()}`;
@@ -19,44 +15,19 @@ const PLAIN_KEY = `sk-gw-outp-${run}-0123456789`;
 /** An upper bound on one answer while Redis is down: an invariant (no hang), far above the 250 ms command bound. */
 const PROMPT_MS = 2_000;
 
-async function freePort(): Promise<number> {
-  const srv = createServer();
-  srv.listen(0, '127.0.0.1');
-  await once(srv, 'listening');
-  const port = (srv.address() as { port: number }).port;
-  srv.close();
-  await once(srv, 'close');
-  return port;
-}
 
 describe.skipIf(!hasRedisServer)('policy stores while Redis is down', () => {
   let port: number;
-  let server: ChildProcess | null = null;
   let gw: RunningGateway;
   let probe: Redis;
 
-  async function startRedis(): Promise<void> {
-    server = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: 'ignore' });
-    for (const started = Date.now(); ; await sleep(50)) {
-      const p = new Redis({ port, host: '127.0.0.1', lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
-      p.on('error', () => undefined);
-      const up = await p.connect().then(() => true, () => false);
-      p.disconnect();
-      if (up) return;
-      if (Date.now() - started > 5_000) throw new Error(`redis-server did not start on port ${port}`);
-    }
-  }
-
-  async function stopRedis(): Promise<void> {
-    const s = server!;
-    server = null;
-    const exited = once(s, 'exit');
-    s.kill('SIGKILL');
-    await exited;
-  }
+  let redis: ThrowawayRedis;
+  const startRedis = () => redis.start();
+  const stopRedis = () => redis.stop();
 
   beforeAll(async () => {
-    port = await freePort();
+    redis = await throwawayRedis();
+    port = redis.port;
     await startRedis();
     // Reads the keyspace from outside; reconnects by itself after the restart.
     probe = new Redis({ port, host: '127.0.0.1', lazyConnect: true });
@@ -78,7 +49,7 @@ describe.skipIf(!hasRedisServer)('policy stores while Redis is down', () => {
   afterAll(async () => {
     await gw?.stop();
     probe?.disconnect();
-    if (server) await stopRedis();
+    await redis?.stop();
   });
 
   const client = (key: string) => new OpenAI({ baseURL: `${gw.url}/v1`, apiKey: key, maxRetries: 0 });
