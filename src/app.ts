@@ -2,7 +2,7 @@
 import { Hono } from 'hono';
 import { adminRoutes } from './admin/routes.js';
 import type { Deps } from './deps.js';
-import { asGatewayError, GatewayError, toOpenAIError } from './errors.js';
+import { asGatewayError, GatewayError, publicMessage, toOpenAIError } from './errors.js';
 import { authenticate } from './http/authenticate.js';
 import { limitBody } from './http/body-limit.js';
 import type { AppEnv } from './http/context.js';
@@ -14,6 +14,10 @@ import { healthRoutes } from './http/routes/health.js';
 import { mcpRoutes } from './http/routes/mcp.js';
 import { metricsRoutes } from './http/routes/metrics.js';
 import { modelsRoutes } from './http/routes/models.js';
+import { rpcError } from './mcp/sessions.js';
+
+/** The MCP transports: /mcp, /mcp/<id>, legacy /sse and /messages. */
+const MCP_PATH = /^\/(?:mcp|sse)(?:\/|$)|^\/messages$/;
 
 export function createApp(deps: Deps): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
@@ -42,6 +46,12 @@ export function createApp(deps: Deps): Hono<AppEnv> {
     const e = asGatewayError(err);
     if (e.status >= 500 && e.code === 'internal_error') {
       deps.log.error({ err, requestId: c.var.requestId, path: c.req.path }, 'internal error');
+    }
+    // Errors raised before the MCP routes run (request-context header checks) still answer MCP clients in JSON-RPC.
+    if (MCP_PATH.test(c.req.path)) {
+      const res = rpcError(e.status, e.status === 401 ? -32001 : e.status >= 500 ? -32000 : -32600, publicMessage(e));
+      for (const [k, v] of Object.entries(e.headers)) res.headers.set(k, v);
+      return res;
     }
     for (const [k, v] of Object.entries(e.headers)) c.header(k, v);
     if (e.code === 'insufficient_quota') c.header('x-should-retry', 'false');

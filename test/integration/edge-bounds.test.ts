@@ -350,6 +350,13 @@ describe('trigger 8: client headers are bounded before use', () => {
     expect(r.json).toMatchObject({ jsonrpc: '2.0', error: { code: -32600 } });
   });
 
+  it('answers a bad x-session-id on /mcp as a JSON-RPC error, like every other MCP refusal', async () => {
+    const r = await send(open, '/mcp', { jsonrpc: '2.0', id: 1, method: 'tools/list' }, { 'x-session-id': 'has space', accept: 'application/json, text/event-stream' });
+    expect(r.status).toBe(400);
+    expect(r.json).toMatchObject({ jsonrpc: '2.0', error: { code: -32600 } });
+    expect(JSON.stringify(r.json)).toContain('x-session-id');
+  });
+
   it('does not echo an invalid x-session-id', async () => {
     const r = await send(open, '/v1/chat/completions', chat({}), { 'x-session-id': 'has space' });
     expect(r.status).toBe(400);
