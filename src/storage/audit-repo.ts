@@ -1,9 +1,9 @@
 // Queries over agent sessions and the audit trail: the append transaction, reviewer reads, retention.
-import { and, asc, desc, eq, getTableColumns, gt, gte, inArray, lt, lte, sql, type SQL } from 'drizzle-orm';
+import { and, asc, desc, eq, gt, gte, lt, lte, sql, type SQL } from 'drizzle-orm';
 import type { Db } from './db.js';
 import { insertJsonRows } from './json-insert.js';
 import {
-  agentSessions, auditCheckpoints, auditEvents, auditPayloads, type AgentSessionRow, type AuditCheckpointRow, type AuditEventRow, type NewAuditEvent,
+  agentSessions, auditEvents, auditPayloads, type AgentSessionRow, type AuditEventRow, type NewAuditEvent,
 } from './schema.js';
 
 export interface SessionKey {
@@ -60,63 +60,18 @@ export interface SessionFilter {
 
 export type EventWithPayload = AuditEventRow & { sidePayload: unknown; sideMissing: boolean };
 
-/** One session's chain state, as a checkpoint records it. */
-export interface SessionTip extends SessionKey {
-  lastSeq: number;
-  lastHash: string;
-  anchorSeq: number;
-  anchorHash: string;
-  firstSeen: Date;
-  lastSeen: Date;
-}
-
-export type NewCheckpoint = Omit<AuditCheckpointRow, 'id'>;
-export type CheckpointHeader = Omit<AuditCheckpointRow, 'leaves'>;
-
-export interface CheckpointWrite {
-  /** Skip when the newest checkpoint is younger than this: another replica just wrote one. */
-  minAgeMs: number;
-  /** Checkpoints older than the newest `keepLeaves` lose their leaf lists (verification only reads the newest). */
-  keepLeaves: number;
-  build(prev: CheckpointHeader | null, tips: SessionTip[]): NewCheckpoint;
-}
-
 export interface AuditRepo {
   appendAudit(batch: AuditAppend): Promise<void>;
   listSessions(filter: SessionFilter): Promise<AgentSessionRow[]>;
   findSessions(sessionId: string, keyId?: string): Promise<AgentSessionRow[]>;
   readAuditEvents(key: SessionKey, afterSeq: number, limit: number): Promise<EventWithPayload[]>;
   pruneAudit(cutoff: Date, batch: number): Promise<{ sessions: number; cut: number }>;
-  /** Under a transaction-scoped advisory lock, so two replicas never write the same checkpoint; null when skipped. */
-  writeCheckpoint(w: CheckpointWrite): Promise<AuditCheckpointRow | null>;
-  latestCheckpoint(): Promise<AuditCheckpointRow | null>;
-  /** Newest first, without leaves. */
-  checkpointHeaders(limit: number): Promise<CheckpointHeader[]>;
-  checkpointsByHash(hashes: string[]): Promise<CheckpointHeader[]>;
-  sessionTips(keyId?: string): Promise<SessionTip[]>;
-  /** The stored hash of each (key, session, seq) asked for, keyed `key\nsession\nseq`. */
-  eventHashesAt(refs: Array<SessionKey & { seq: number }>): Promise<Map<string, string>>;
 }
 
 export const sessionRef = (k: SessionKey): string => `${k.keyId}\n${k.sessionId}`;
 
 const pairs = (keys: SessionKey[]) => JSON.stringify(keys.map((k) => ({ k: k.keyId, s: k.sessionId })));
 const byRef = (a: SessionKey, b: SessionKey) => (sessionRef(a) < sessionRef(b) ? -1 : 1);
-/** Any constant works; it only has to be the same for every replica. */
-const CHECKPOINT_LOCK = 7_246_312;
-const { leaves: _leaves, ...headerColumns } = getTableColumns(auditCheckpoints);
-
-function tipsQuery(db: Db, keyId?: string) {
-  return db
-    .select({
-      keyId: agentSessions.keyId, sessionId: agentSessions.sessionId, lastSeq: agentSessions.lastSeq, lastHash: agentSessions.lastHash,
-      anchorSeq: agentSessions.anchorSeq, anchorHash: agentSessions.anchorHash, firstSeen: agentSessions.firstSeen, lastSeen: agentSessions.lastSeen,
-    })
-    .from(agentSessions)
-    .where(keyId === undefined ? undefined : eq(agentSessions.keyId, keyId))
-    .orderBy(asc(agentSessions.keyId), asc(agentSessions.sessionId));
-}
-
 export function auditRepo(db: Db): AuditRepo {
   return {
     async appendAudit(batch) {
@@ -226,48 +181,6 @@ export function auditRepo(db: Db): AuditRepo {
       }
       return { sessions, cut };
     },
-
-    writeCheckpoint(w) {
-      return db.transaction(async (tx) => {
-        const t = tx as unknown as Db;
-        const [lock] = rowsOf<{ ok: boolean }>(await t.execute(sql`select pg_try_advisory_xact_lock(${CHECKPOINT_LOCK}) as ok`));
-        if (!lock?.ok) return null;
-        const [prev] = await t.select(headerColumns).from(auditCheckpoints).orderBy(desc(auditCheckpoints.id)).limit(1);
-        if (prev && Date.now() - prev.time.getTime() < w.minAgeMs) return null;
-        const tips = await tipsQuery(t);
-        const [row] = await t.insert(auditCheckpoints).values(w.build(prev ?? null, tips)).returning();
-        await t.execute(sql`update ${auditCheckpoints} set leaves = null
-          where leaves is not null and id <= (select id from ${auditCheckpoints} order by id desc offset ${w.keepLeaves} limit 1)`);
-        return row ?? null;
-      });
-    },
-
-    async latestCheckpoint() {
-      const [row] = await db.select().from(auditCheckpoints).orderBy(desc(auditCheckpoints.id)).limit(1);
-      return row ?? null;
-    },
-
-    checkpointHeaders(limit) {
-      return db.select(headerColumns).from(auditCheckpoints).orderBy(desc(auditCheckpoints.id)).limit(limit);
-    },
-
-    async checkpointsByHash(hashes) {
-      return hashes.length ? db.select(headerColumns).from(auditCheckpoints).where(inArray(auditCheckpoints.hash, hashes)) : [];
-    },
-
-    sessionTips: (keyId) => tipsQuery(db, keyId),
-
-    async eventHashesAt(refs) {
-      const out = new Map<string, string>();
-      for (let i = 0; i < refs.length; i += 500) {
-        const part = JSON.stringify(refs.slice(i, i + 500).map((r) => ({ k: r.keyId, s: r.sessionId, q: r.seq })));
-        const found = await db.execute(sql`
-          select e.key_id, e.session_id, e.seq, e.hash from ${auditEvents} e
-          join json_to_recordset(${part}::json) as r(k text, s text, q int) on e.key_id = r.k and e.session_id = r.s and e.seq = r.q`);
-        for (const r of rowsOf<{ key_id: string; session_id: string; seq: number; hash: string }>(found)) out.set(`${r.key_id}\n${r.session_id}\n${Number(r.seq)}`, r.hash);
-      }
-      return out;
-    },
   };
 }
 
@@ -296,6 +209,6 @@ async function updateSessions(t: Db, rows: SessionUpdate[]): Promise<void> {
 }
 
 /** postgres.js returns an array, PGlite an object with `rows`. */
-function rowsOf<T>(res: unknown): T[] {
+export function rowsOf<T>(res: unknown): T[] {
   return (Array.isArray(res) ? res : ((res as { rows?: T[] }).rows ?? [])) as T[];
 }

@@ -2,6 +2,7 @@
 import { desc, sql } from 'drizzle-orm';
 import type { Db } from './db.js';
 import { auditRepo, type AuditRepo } from './audit-repo.js';
+import { checkpointRepo, type CheckpointRepo } from './checkpoint-repo.js';
 import { insertJsonRows } from './json-insert.js';
 import { keysRepo, type KeysRepo } from './keys-repo.js';
 import { deadLetters, requestLog, type DeadLetterRow, type RequestLogRow } from './schema.js';
@@ -9,7 +10,7 @@ import { spendRepo, type SpendRepo } from './spend-repo.js';
 
 export type WriterName = 'request_log' | 'audit' | 'budget_spend';
 
-export interface Repo extends KeysRepo, AuditRepo, SpendRepo {
+export interface Repo extends KeysRepo, AuditRepo, CheckpointRepo, SpendRepo {
   insertRequestLogs(rows: RequestLogRow[]): Promise<void>;
   countRequestLogs(): Promise<number>;
   /** Keeps an item the database refused (as escaped JSON text, which it always takes); returns its id. */
@@ -23,6 +24,7 @@ export function createRepo(db: Db): Repo {
   return {
     ...keysRepo(db),
     ...auditRepo(db),
+    ...checkpointRepo(db),
     ...spendRepo(db),
     async insertRequestLogs(rows) {
       await insertJsonRows(db, requestLog, rows);

@@ -1,6 +1,6 @@
 // Checkpoint maths: per-session leaves, the ordered digest over them, the signed body, Ed25519 sign and verify.
 import { createHash, createPublicKey, sign, verify, type KeyObject } from 'node:crypto';
-import type { SessionTip } from '../storage/audit-repo.js';
+import type { SessionTip } from '../storage/checkpoint-repo.js';
 import { canonical, sha256 } from './audit-chain.js';
 
 export const CHECKPOINT_VERSION = 1;

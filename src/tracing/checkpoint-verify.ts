@@ -1,6 +1,6 @@
 // Comparing the sessions now with the newest signed checkpoint: truncation, deleted sessions, moved anchors, rewritten chains.
 import type { KeyObject } from 'node:crypto';
-import type { AuditRepo, SessionTip } from '../storage/audit-repo.js';
+import type { CheckpointRepo, SessionTip } from '../storage/checkpoint-repo.js';
 import type { AuditCheckpointRow } from '../storage/schema.js';
 import { checkSignature, digestLeaves, leafRef, publicKeyFromSpki, type Leaf, type SignatureCheck } from './checkpoint-digest.js';
 import type { CheckpointSink } from './checkpoint-sink.js';
@@ -89,7 +89,7 @@ export function compareToCheckpoint(
 }
 
 export interface CheckDeps {
-  repo: Pick<AuditRepo, 'latestCheckpoint' | 'checkpointHeaders' | 'checkpointsByHash' | 'sessionTips' | 'eventHashesAt'>;
+  repo: Pick<CheckpointRepo, 'latestCheckpoint' | 'checkpointHeaders' | 'checkpointsByHash' | 'sessionTips' | 'eventHashesAt'>;
   trusted: ReadonlyMap<string, KeyObject>;
   sink: CheckpointSink | null;
   retentionDays: number;

@@ -2,7 +2,7 @@
 import { join } from 'node:path';
 import type { GatewayConfig } from '../config.js';
 import type { Logger } from '../log.js';
-import type { AuditRepo } from '../storage/audit-repo.js';
+import type { CheckpointRepo } from '../storage/checkpoint-repo.js';
 import type { AuditCheckpointRow } from '../storage/schema.js';
 import { digestLeaves, signCheckpoint, sortLeaves, toLeaf } from './checkpoint-digest.js';
 import { loadSigningKey, publicPem, trustedKeys, type PublicKeyView } from './checkpoint-keys.js';
@@ -21,7 +21,6 @@ export interface Checkpoints {
   close(): Promise<void>;
 }
 
-type CheckpointRepo = Pick<AuditRepo, 'writeCheckpoint' | 'latestCheckpoint' | 'checkpointHeaders' | 'checkpointsByHash' | 'sessionTips' | 'eventHashesAt'>;
 
 /** `audit.checkpointFile`, else `<dataDir>/audit-checkpoints.jsonl`; none for memory:// unless configured; '' turns it off. */
 export function sinkPathOf(config: GatewayConfig): string | null {

@@ -4,7 +4,7 @@ import { mkdtempSync, appendFileSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import type { SessionTip } from '../../src/storage/audit-repo.js';
+import type { SessionTip } from '../../src/storage/checkpoint-repo.js';
 import { checkSignature, digestLeaves, signCheckpoint, type Leaf } from '../../src/tracing/checkpoint-digest.js';
 import { loadSigningKey, parsePrivateKey, trustedKeys } from '../../src/tracing/checkpoint-keys.js';
 import { openCheckpointSink } from '../../src/tracing/checkpoint-sink.js';
