@@ -2,8 +2,8 @@
 import { describe, expect, it } from 'vitest';
 import { parseConfig } from '../../src/config.js';
 import { createMemoryBudgetStore } from '../../src/policy/budget-store-memory.js';
-import type { PolicyContext } from '../../src/policy/engine.js';
 import { toAccessPolicy } from '../../src/policy/policy-schema.js';
+import { chatContext } from '../helpers/policy-context.js';
 import { createPriceBook } from '../../src/policy/prices.js';
 import { createRateLimitStore } from '../../src/policy/rate-limit-store.js';
 import { budgetLimits, budgetStep } from '../../src/policy/steps/budget.js';
@@ -16,19 +16,7 @@ const config = parseConfig({ providers: { p: { kind: 'mock', prices: { m: { inpu
 const prices = createPriceBook(config);
 const tokens = createTokenCounter();
 
-function ctx(policy: Record<string, unknown>, part: Partial<PolicyContext> = {}): PolicyContext {
-  return {
-    door: 'chat',
-    principal: { keyId: 'k', teamId: null, key: toAccessPolicy(policy), team: null, metadata: {} },
-    sessionId: 's1',
-    requestId: 'r',
-    input: { model: 'p/m', max_tokens: 10, messages: [{ role: 'user', content: 'hello there' }] },
-    model: { requested: 'p/m', targets: ['p/m'], maxParallel: 1 },
-    decisions: [],
-    responseHeaders: {},
-    ...part,
-  };
-}
+const ctx = chatContext;
 
 const isDenial = (v: unknown): v is Denial => !!v && typeof v === 'object' && 'code' in v;
 

@@ -7,8 +7,7 @@ import { parseConfig } from '../../src/config.js';
 import { GatewayError } from '../../src/errors.js';
 import { StoreUnavailableError, type BudgetStore } from '../../src/policy/budget-store.js';
 import { createRedisBudgetStore } from '../../src/policy/budget-store-redis.js';
-import type { PolicyContext } from '../../src/policy/engine.js';
-import { toAccessPolicy } from '../../src/policy/policy-schema.js';
+import { chatContext } from '../helpers/policy-context.js';
 import { createPriceBook } from '../../src/policy/prices.js';
 import { createRateLimitStore, type RateCheck } from '../../src/policy/rate-limit-store.js';
 import { budgetStep } from '../../src/policy/steps/budget.js';
@@ -19,18 +18,7 @@ const config = parseConfig({ providers: { p: { kind: 'mock', prices: { m: { inpu
 const prices = createPriceBook(config);
 const tokens = createTokenCounter();
 
-function ctx(policy: Record<string, unknown>): PolicyContext {
-  return {
-    door: 'chat',
-    principal: { keyId: 'k', teamId: null, key: toAccessPolicy(policy), team: null, metadata: {} },
-    sessionId: 's1',
-    requestId: 'r',
-    input: { model: 'p/m', max_tokens: 10, messages: [{ role: 'user', content: 'hello there' }] },
-    model: { requested: 'p/m', targets: ['p/m'], maxParallel: 1 },
-    decisions: [],
-    responseHeaders: {},
-  };
-}
+const ctx = chatContext;
 
 /** A client for a port nobody listens on, set up like the gateway's policy connection: it never becomes ready. */
 let down: Redis;
