@@ -193,10 +193,11 @@ export function createTokenCounter(opts: TokenCounterOptions = {}): TokenCounter
       // in bounded pieces and time slices (BPE is slow on novel text and quadratic on long unbroken runs).
       const texts: string[] = [];
       const record = (t: string) => (texts.push(t), 0);
+      const toolStrings = stringsOf(req.tools);
       let framing: number;
       try {
         // The library formats every schema into one string in one go: past a size, count the tools' strings instead.
-        if (stringsOf(req.tools).reduce((n, t) => n + t.length, 0) > EXACT_CHARS) throw new Error('tools too large to format');
+        if (toolStrings.reduce((n, t) => n + t.length, 0) > EXACT_CHARS) throw new Error('tools too large to format');
         const functions: ChatCompletionFunctionDefinition[] = (req.tools ?? []).map((t) => ({
           name: t.function.name,
           description: t.function.description,
@@ -208,7 +209,7 @@ export function createTokenCounter(opts: TokenCounterOptions = {}): TokenCounter
         // Tool schemas its formatter cannot read (odd types, deep nesting): messages as usual, tools as their strings.
         texts.length = 0;
         framing = computeChatCompletionTokenCount({ messages: msgs, function_call: functionCall }, record) + 9;
-        texts.push(...stringsOf(req.tools));
+        for (const t of toolStrings) texts.push(t);
       }
       const rf = req.response_format;
       // A JSON schema is injected into the prompt upstream; counting its strings is a close, conservative proxy.
