@@ -1,88 +1,58 @@
-// The OpenTelemetry SDK, loaded only when tracing is on: provider, sampler, batch OTLP/HTTP JSON export, W3C propagation, SERVER spans.
-import { context, ROOT_CONTEXT, SpanKind, SpanStatusCode, trace, type TextMapGetter } from '@opentelemetry/api';
-import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
+// The OpenTelemetry NodeSDK, loaded only when tracing is on: started from the parsed config, W3C propagation, the SERVER span per request.
+import { context, diag, DiagLogLevel, propagation, ROOT_CONTEXT, SpanKind, SpanStatusCode, trace, type DiagLogger, type TextMapGetter } from '@opentelemetry/api';
 import { W3CTraceContextPropagator } from '@opentelemetry/core';
-import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
-import { resourceFromAttributes } from '@opentelemetry/resources';
-import {
-  AlwaysOffSampler,
-  AlwaysOnSampler,
-  BasicTracerProvider,
-  BatchSpanProcessor,
-  ConsoleSpanExporter,
-  ParentBasedSampler,
-  TraceIdRatioBasedSampler,
-  type Sampler,
-  type SpanExporter,
-} from '@opentelemetry/sdk-trace-base';
+import { NodeSDK } from '@opentelemetry/sdk-node';
 import type { Logger } from '../log.js';
-import { CORE, markLive, type RequestInfo, type RequestTrace, type Tracing, type TracingCore } from './otel.js';
+import { CORE, type RequestInfo, type RequestTrace, type Tracing, type TracingCore } from './otel-core.js';
+import { createResource, createSampler, createSpanProcessor } from './otel-pipeline.js';
 import * as sc from './semconv.js';
 import type { TelemetryConfig } from './telemetry-config.js';
+
+const TRACER = 'mcp-agent-gateway';
 
 const headerGetter: TextMapGetter<Headers> = {
   keys: (h) => [...h.keys()],
   get: (h, k) => h.get(k) ?? undefined,
 };
 
-function sampler(t: TelemetryConfig['tracing']): Sampler {
-  const ratio = () => new TraceIdRatioBasedSampler(t.samplerArg ?? 1);
-  switch (t.sampler) {
-    case 'always_on':
-      return new AlwaysOnSampler();
-    case 'always_off':
-      return new AlwaysOffSampler();
-    case 'traceidratio':
-      return ratio();
-    case 'parentbased_always_off':
-      return new ParentBasedSampler({ root: new AlwaysOffSampler() });
-    case 'parentbased_traceidratio':
-      return new ParentBasedSampler({ root: ratio() });
-    default:
-      return new ParentBasedSampler({ root: new AlwaysOnSampler() });
-  }
+/** The SDK's own warnings (a collector that refuses or is unreachable) go to the gateway's log, not to stderr. */
+function diagTo(log: Logger): DiagLogger {
+  const warn = (message: string, ...args: unknown[]) => log.warn({ otel: args.length ? args.map(String) : undefined }, `otel: ${message}`);
+  const skip = () => undefined;
+  return { error: warn, warn, info: skip, debug: skip, verbose: skip };
 }
 
-function exporter(t: TelemetryConfig['tracing']): SpanExporter {
-  if (t.exporter === 'console') return new ConsoleSpanExporter();
-  return new OTLPTraceExporter({ url: t.endpoint, headers: t.headers, timeoutMillis: t.timeoutMs });
-}
+/** The SDK registers process-wide globals (tracer provider, context manager, propagator), so one runs at a time. */
+let running = false;
 
-let contextManagerSet = false;
-
-/** Async context for the whole process (AsyncLocalStorage); set once, by the first tracing that turns on. */
-function ensureContextManager(): void {
-  if (contextManagerSet) return;
-  contextManagerSet = true;
-  context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
-}
-
-export function createSdkTracing(cfg: TelemetryConfig, log: Logger): Tracing {
+export function startSdkTracing(cfg: TelemetryConfig, log: Logger): Tracing {
+  if (running) throw new Error('tracing: an OpenTelemetry SDK is already running in this process (a gateway that was not stopped?)');
+  running = true;
   const t = cfg.tracing;
-  if (t.exporter === 'otlp' && t.protocol !== 'http/json') {
-    log.info({ protocol: t.protocol }, 'tracing: spans are exported as OTLP/HTTP JSON (every OTLP/HTTP collector accepts it)');
-  }
-  ensureContextManager();
-  const provider = new BasicTracerProvider({
-    resource: resourceFromAttributes({ ...cfg.resourceAttributes, [sc.SERVICE_NAME]: cfg.serviceName }),
-    sampler: sampler(t),
-    spanProcessors: [
-      new BatchSpanProcessor(exporter(t), {
-        scheduledDelayMillis: t.batch.scheduleDelayMs,
-        maxQueueSize: t.batch.maxQueueSize,
-        maxExportBatchSize: t.batch.maxExportBatchSize,
-        exportTimeoutMillis: t.batch.exportTimeoutMs,
-      }),
-    ],
-  });
   const propagator = new W3CTraceContextPropagator();
+  const processor = createSpanProcessor(t);
+  // Everything we support is passed in, so the SDK reads none of it from process.env; its default context manager is
+  // AsyncLocalStorage. The empty lists keep it from starting OTLP metric and log exporters of its own, and no
+  // instrumentation spans upstream HTTP a second time (our attempt and MCP spans are the only CLIENT spans).
+  const sdk = new NodeSDK({
+    resource: createResource(cfg),
+    autoDetectResources: false,
+    sampler: createSampler(t),
+    spanProcessors: [processor],
+    textMapPropagator: propagator,
+    instrumentations: [],
+    metricReaders: [],
+    logRecordProcessors: [],
+  });
+  // Set between constructor and start: a failed global registration (another SDK preloaded) is then logged, not lost.
+  diag.setLogger(diagTo(log), DiagLogLevel.WARN);
+  sdk.start();
   const core: TracingCore = {
-    tracer: provider.getTracer('mcp-agent-gateway'),
+    tracer: trace.getTracer(TRACER),
     inject: (ctx, carrier) => propagator.inject(ctx, carrier, { set: (c, k, v) => void (c[k] = v) }),
   };
-  markLive(1);
-  let live = true;
-  log.info({ endpoint: t.exporter === 'otlp' ? t.endpoint : 'console', sampler: t.sampler }, 'tracing on');
+  let stopped = false;
+  log.info({ exporter: t.exporter, protocol: t.protocol, endpoint: t.exporter === 'otlp' ? t.endpoint : undefined, sampler: t.sampler }, 'tracing on');
 
   return {
     enabled: true,
@@ -123,12 +93,17 @@ export function createSdkTracing(cfg: TelemetryConfig, log: Logger): Tracing {
         },
       };
     },
-    forceFlush: () => provider.forceFlush(),
+    forceFlush: () => processor.forceFlush(),
     async shutdown() {
-      if (!live) return;
-      live = false;
-      markLive(-1);
-      await provider.shutdown().catch((err: Error) => log.warn({ err: err.message }, 'tracing: shutdown export failed'));
+      if (stopped) return;
+      stopped = true;
+      await sdk.shutdown().catch((err: Error) => log.warn({ err: err.message }, 'tracing: shutdown export failed'));
+      // Hand the globals back so a later SDK in this process (a restart in tests) can register its own.
+      trace.disable();
+      propagation.disable();
+      context.disable();
+      diag.disable();
+      running = false;
     },
   };
 }

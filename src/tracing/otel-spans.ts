@@ -1,6 +1,7 @@
 // The spans deep code starts: provider call attempts, upstream MCP calls and policy steps (each returns null when tracing is off).
 import { context, SpanKind, type Span } from '@opentelemetry/api';
-import { CORE, errorType, markError, startSpan, type TracingCore } from './otel.js';
+import { CORE, type TracingCore } from './otel-core.js';
+import { errorType, markError, startSpan } from './otel.js';
 import * as sc from './semconv.js';
 
 /** One provider call attempt (CLIENT): `chat {model}` / `embeddings {model}`. */

@@ -1,45 +1,15 @@
 // Tracing's hot-path surface: one cheap check when off, the request's context, span starting, and traceparent injection.
-import { context, createContextKey, SpanKind, SpanStatusCode, trace, type Context, type Span, type Tracer } from '@opentelemetry/api';
+import { context, SpanKind, SpanStatusCode, trace, type Context, type Span } from '@opentelemetry/api';
 import type { TelemetryConfig } from './telemetry-config.js';
 import type { Logger } from '../log.js';
+import { CORE, type Tracing, type TracingCore } from './otel-core.js';
 import * as sc from './semconv.js';
 
-/** What a request's context carries so deep code can start spans without a handle passed down. */
-export interface TracingCore {
-  tracer: Tracer;
-  inject(ctx: Context, carrier: Record<string, string>): void;
-}
-
-export interface RequestTrace {
-  /** Runs the rest of the request with its SERVER span active. */
-  run<T>(fn: () => Promise<T>): Promise<T>;
-  end(info: { status: number; route: string; keyId?: string | null; teamId?: string | null }): void;
-}
-
-export interface RequestInfo {
-  method: string;
-  path: string;
-  headers: Headers;
-  requestId: string;
-  sessionId: string;
-}
-
-export interface Tracing {
-  readonly enabled: boolean;
-  /** The SERVER span of one HTTP request, a child of the client's `traceparent`; null when tracing is off. */
-  startRequest(req: RequestInfo): RequestTrace | null;
-  forceFlush(): Promise<void>;
-  shutdown(): Promise<void>;
-}
-
-export const CORE = createContextKey('gateway.tracing');
+// The contracts live in otel-core.ts so the SDK module need not import this one; callers keep importing them from here.
+export type { RequestTrace, Tracing } from './otel-core.js';
 
 /** Tracing instances that are on; while 0 every helper below returns at its first line. */
 let live = 0;
-
-export function markLive(delta: 1 | -1): void {
-  live += delta;
-}
 
 /** The cheap guard for call sites that would otherwise build span arguments for nothing. */
 export const tracingOn = (): boolean => live > 0;
@@ -48,11 +18,24 @@ export function disabledTracing(): Tracing {
   return { enabled: false, startRequest: () => null, forceFlush: async () => undefined, shutdown: async () => undefined };
 }
 
-/** Builds tracing from config; the SDK is only loaded when tracing is on. */
+/** Builds tracing from config; the OpenTelemetry SDK is only loaded when tracing is on. */
 export async function createTracing(cfg: TelemetryConfig, log: Logger): Promise<Tracing> {
   if (!cfg.tracing.enabled) return disabledTracing();
-  const { createSdkTracing } = await import('./otel-sdk.js');
-  return createSdkTracing(cfg, log);
+  const { startSdkTracing } = await import('./otel-sdk.js');
+  const sdk = startSdkTracing(cfg, log);
+  live++;
+  let on = true;
+  return {
+    enabled: true,
+    startRequest: (req) => sdk.startRequest(req),
+    forceFlush: () => sdk.forceFlush(),
+    async shutdown() {
+      if (!on) return;
+      on = false;
+      live--;
+      await sdk.shutdown();
+    },
+  };
 }
 
 /** The active context if it belongs to a traced request. */

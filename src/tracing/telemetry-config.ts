@@ -1,7 +1,10 @@
 // The `telemetry` config block and how the standard OTEL_* variables fill it (config.ts passes the environment in; this module reads none itself).
+import { parseKeyPairsIntoRecord } from '@opentelemetry/core';
 import { z } from 'zod';
 
 const SAMPLERS = ['always_on', 'always_off', 'traceidratio', 'parentbased_always_on', 'parentbased_always_off', 'parentbased_traceidratio'] as const;
+const PROTOCOLS = ['http/protobuf', 'http/json', 'grpc'] as const;
+const EXPORTERS = ['otlp', 'console'] as const;
 
 const BatchSchema = z
   .object({
@@ -14,14 +17,13 @@ const BatchSchema = z
 
 const TracingSchema = z
   .object({
-    /** Off unless an exporter is configured (here or by OTEL_* variables): no span is ever created then. */
+    /** Off unless an exporter is configured (here or by OTEL_* variables): the SDK is not even loaded then. */
     enabled: z.boolean().default(false),
-    exporter: z.enum(['otlp', 'console']).default('otlp'),
-    /** Full OTLP/HTTP traces URL (…/v1/traces). */
+    exporter: z.enum(EXPORTERS).default('otlp'),
+    /** http/*: the full traces URL (…/v1/traces); grpc: the collector's address (http://host:4317). */
     endpoint: z.url().optional(),
     headers: z.record(z.string(), z.string()).default({}),
-    /** Spans are always sent as OTLP/HTTP JSON, which every collector accepts; other values are noted at start. */
-    protocol: z.enum(['http/json', 'http/protobuf', 'grpc']).default('http/json'),
+    protocol: z.enum(PROTOCOLS).default('http/protobuf'),
     timeoutMs: z.number().int().positive().default(10_000),
     sampler: z.enum(SAMPLERS).default('parentbased_always_on'),
     samplerArg: z.number().min(0).max(1).optional(),
@@ -33,8 +35,8 @@ const MetricsSchema = z
   .object({
     /** Serves /metrics (Prometheus text). */
     enabled: z.boolean().default(true),
-    /** Require GATEWAY_ADMIN_KEY on /metrics (otherwise it is open like /healthz). */
-    requireAdminKey: z.boolean().default(false),
+    /** Serve /metrics without the admin key even once keys exist (a scraper on a private network). */
+    public: z.boolean().default(false),
     /** Node process metrics (CPU, heap, event-loop lag, GC). */
     processMetrics: z.boolean().default(true),
   })
@@ -50,86 +52,90 @@ export const TelemetrySchema = z
   .strict();
 
 export type TelemetryConfig = z.infer<typeof TelemetrySchema>;
+export type TracingConfig = TelemetryConfig['tracing'];
 
 type Env = Record<string, string | undefined>;
+type Fail = (m: string) => never;
 
-/** `k1=v1,k2=v2` with percent-encoded values (OTEL_EXPORTER_OTLP_HEADERS, OTEL_RESOURCE_ATTRIBUTES). */
-export function parseKeyValues(s: string | undefined): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const part of (s ?? '').split(',')) {
-    const i = part.indexOf('=');
-    if (i <= 0) continue;
-    const k = part.slice(0, i).trim();
-    const raw = part.slice(i + 1).trim();
-    let v = raw;
-    try {
-      v = decodeURIComponent(raw);
-    } catch {
-      // keep the raw value
-    }
-    if (k) out[k] = v;
+/** The first variable of `names` that is set and not blank, as the spec's signal-specific-then-general lookup. */
+function pick(env: Env, ...names: string[]): { name: string; value: string } | undefined {
+  for (const name of names) {
+    const value = env[name]?.trim();
+    if (value) return { name, value };
   }
-  return out;
+  return undefined;
 }
 
-function num(env: Env, name: string, fail: (m: string) => never): number | undefined {
-  const v = env[name];
-  if (v === undefined || v === '') return undefined;
-  const n = Number(v);
-  if (!Number.isFinite(n) || n < 0) fail(`${name}: "${v}" is not a non-negative number`);
+function num(env: Env, fail: Fail, ...names: string[]): number | undefined {
+  const v = pick(env, ...names);
+  if (!v) return undefined;
+  const n = Number(v.value);
+  if (!Number.isFinite(n) || n < 0) fail(`${v.name}: "${v.value}" is not a non-negative number`);
   return n;
 }
 
-const first = (env: Env, ...names: string[]): string | undefined => {
-  for (const n of names) if (env[n]) return env[n];
-  return undefined;
-};
+function oneOf<T extends string>(env: Env, fail: Fail, allowed: readonly T[], ...names: string[]): T | undefined {
+  const v = pick(env, ...names);
+  if (!v) return undefined;
+  if (!(allowed as readonly string[]).includes(v.value)) fail(`${v.name}: "${v.value}" is not one of ${allowed.join(', ')}`);
+  return v.value as T;
+}
+
+/** OTEL_TRACES_EXPORTER is a list; the gateway runs one exporter, and `none` anywhere turns tracing off. */
+function exporterFrom(env: Env, fail: Fail): 'none' | TracingConfig['exporter'] | undefined {
+  const raw = env.OTEL_TRACES_EXPORTER?.trim();
+  if (!raw) return undefined;
+  const names = [...new Set(raw.split(',').map((s) => s.trim().toLowerCase()).filter(Boolean))];
+  if (names.includes('none')) return 'none';
+  const bad = names.find((n) => !(EXPORTERS as readonly string[]).includes(n));
+  if (bad !== undefined) fail(`OTEL_TRACES_EXPORTER: "${bad}" is not one of otlp, console, none`);
+  if (names.length > 1) fail(`OTEL_TRACES_EXPORTER: "${raw}" names more than one exporter; the gateway runs one`);
+  return names[0] as TracingConfig['exporter'];
+}
+
+/** Where spans go: a traces endpoint as is; a base endpoint as is for gRPC, plus /v1/traces for OTLP/HTTP (the spec's rule). */
+function endpointFrom(env: Env, protocol: TracingConfig['protocol']): string | undefined {
+  const traces = pick(env, 'OTEL_EXPORTER_OTLP_TRACES_ENDPOINT');
+  if (traces) return traces.value;
+  const base = pick(env, 'OTEL_EXPORTER_OTLP_ENDPOINT');
+  if (!base) return undefined;
+  return protocol === 'grpc' ? base.value : `${base.value.replace(/\/+$/, '')}/v1/traces`;
+}
+
+export const defaultEndpoint = (protocol: TracingConfig['protocol']): string =>
+  protocol === 'grpc' ? 'http://localhost:4317' : 'http://localhost:4318/v1/traces';
 
 /** Applies the OTEL_* variables (they win over gateway.yaml, as everywhere else) and decides whether tracing is on. */
-export function applyOtelEnv(base: TelemetryConfig, env: Env, fail: (m: string) => never): TelemetryConfig {
+export function applyOtelEnv(base: TelemetryConfig, env: Env, fail: Fail): TelemetryConfig {
   const t: TelemetryConfig = structuredClone(base);
   const tr = t.tracing;
-  t.resourceAttributes = { ...t.resourceAttributes, ...parseKeyValues(env.OTEL_RESOURCE_ATTRIBUTES) };
-  const svc = env.OTEL_SERVICE_NAME || t.resourceAttributes['service.name'];
+  // The k=v lists use OTel's own parser, the one the exporters apply to these variables.
+  t.resourceAttributes = { ...t.resourceAttributes, ...parseKeyPairsIntoRecord(env.OTEL_RESOURCE_ATTRIBUTES) };
+  const svc = env.OTEL_SERVICE_NAME?.trim() || t.resourceAttributes['service.name'];
   if (svc) t.serviceName = svc;
-  const tracesUrl = env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT;
-  const baseUrl = env.OTEL_EXPORTER_OTLP_ENDPOINT;
-  if (tracesUrl) tr.endpoint = tracesUrl;
-  else if (baseUrl) tr.endpoint = `${baseUrl.replace(/\/+$/, '')}/v1/traces`;
+  tr.protocol = oneOf(env, fail, PROTOCOLS, 'OTEL_EXPORTER_OTLP_TRACES_PROTOCOL', 'OTEL_EXPORTER_OTLP_PROTOCOL') ?? tr.protocol;
+  tr.endpoint = endpointFrom(env, tr.protocol) ?? tr.endpoint;
   if (tr.endpoint !== undefined && !z.url().safeParse(tr.endpoint).success) fail(`OTEL_EXPORTER_OTLP_ENDPOINT: "${tr.endpoint}" is not a URL`);
-  tr.headers = { ...tr.headers, ...parseKeyValues(env.OTEL_EXPORTER_OTLP_HEADERS), ...parseKeyValues(env.OTEL_EXPORTER_OTLP_TRACES_HEADERS) };
-  const protocol = first(env, 'OTEL_EXPORTER_OTLP_TRACES_PROTOCOL', 'OTEL_EXPORTER_OTLP_PROTOCOL');
-  if (protocol) {
-    const p = TracingSchema.shape.protocol.safeParse(protocol);
-    if (!p.success) fail(`OTEL_EXPORTER_OTLP_PROTOCOL: "${protocol}" is not one of http/json, http/protobuf, grpc`);
-    tr.protocol = p.data;
-  }
-  const timeout = num(env, env.OTEL_EXPORTER_OTLP_TRACES_TIMEOUT ? 'OTEL_EXPORTER_OTLP_TRACES_TIMEOUT' : 'OTEL_EXPORTER_OTLP_TIMEOUT', fail);
-  if (timeout) tr.timeoutMs = timeout;
-  if (env.OTEL_TRACES_SAMPLER) {
-    const s = TracingSchema.shape.sampler.safeParse(env.OTEL_TRACES_SAMPLER);
-    if (!s.success) fail(`OTEL_TRACES_SAMPLER: "${env.OTEL_TRACES_SAMPLER}" is not one of ${SAMPLERS.join(', ')}`);
-    tr.sampler = s.data;
-  }
-  const arg = num(env, 'OTEL_TRACES_SAMPLER_ARG', fail);
+  tr.headers = { ...tr.headers, ...parseKeyPairsIntoRecord(env.OTEL_EXPORTER_OTLP_HEADERS), ...parseKeyPairsIntoRecord(env.OTEL_EXPORTER_OTLP_TRACES_HEADERS) };
+  tr.timeoutMs = num(env, fail, 'OTEL_EXPORTER_OTLP_TRACES_TIMEOUT', 'OTEL_EXPORTER_OTLP_TIMEOUT') || tr.timeoutMs;
+  tr.sampler = oneOf(env, fail, SAMPLERS, 'OTEL_TRACES_SAMPLER') ?? tr.sampler;
+  const arg = num(env, fail, 'OTEL_TRACES_SAMPLER_ARG');
   if (arg !== undefined) tr.samplerArg = Math.min(1, arg);
   const bsp = tr.batch;
-  bsp.scheduleDelayMs = num(env, 'OTEL_BSP_SCHEDULE_DELAY', fail) ?? bsp.scheduleDelayMs;
-  bsp.maxQueueSize = num(env, 'OTEL_BSP_MAX_QUEUE_SIZE', fail) ?? bsp.maxQueueSize;
-  bsp.maxExportBatchSize = Math.min(num(env, 'OTEL_BSP_MAX_EXPORT_BATCH_SIZE', fail) ?? bsp.maxExportBatchSize, bsp.maxQueueSize);
-  bsp.exportTimeoutMs = num(env, 'OTEL_BSP_EXPORT_TIMEOUT', fail) ?? bsp.exportTimeoutMs;
+  bsp.scheduleDelayMs = num(env, fail, 'OTEL_BSP_SCHEDULE_DELAY') ?? bsp.scheduleDelayMs;
+  bsp.maxQueueSize = num(env, fail, 'OTEL_BSP_MAX_QUEUE_SIZE') ?? bsp.maxQueueSize;
+  bsp.maxExportBatchSize = Math.min(num(env, fail, 'OTEL_BSP_MAX_EXPORT_BATCH_SIZE') ?? bsp.maxExportBatchSize, bsp.maxQueueSize);
+  bsp.exportTimeoutMs = num(env, fail, 'OTEL_BSP_EXPORT_TIMEOUT') ?? bsp.exportTimeoutMs;
 
   // On when an exporter is named or an endpoint is given; OTEL_TRACES_EXPORTER=none and OTEL_SDK_DISABLED win.
-  const exporter = env.OTEL_TRACES_EXPORTER?.split(',')[0]?.trim().toLowerCase();
+  const exporter = exporterFrom(env, fail);
   if (exporter === 'otlp' || exporter === 'console') {
     tr.exporter = exporter;
     tr.enabled = true;
-  } else if (exporter && exporter !== 'none') {
-    fail(`OTEL_TRACES_EXPORTER: "${exporter}" is not one of otlp, console, none`);
   }
   if (tr.endpoint !== undefined && exporter === undefined) tr.enabled = true;
-  if (exporter === 'none' || env.OTEL_SDK_DISABLED?.toLowerCase() === 'true') tr.enabled = false;
-  if (tr.enabled && tr.exporter === 'otlp') tr.endpoint ??= 'http://localhost:4318/v1/traces';
-  if (env.GATEWAY_METRICS_REQUIRE_ADMIN_KEY) t.metrics.requireAdminKey = env.GATEWAY_METRICS_REQUIRE_ADMIN_KEY === 'true';
+  if (exporter === 'none' || env.OTEL_SDK_DISABLED?.trim().toLowerCase() === 'true') tr.enabled = false;
+  if (tr.enabled && tr.exporter === 'otlp') tr.endpoint ??= defaultEndpoint(tr.protocol);
+  if (env.GATEWAY_METRICS_PUBLIC) t.metrics.public = env.GATEWAY_METRICS_PUBLIC === 'true';
   return t;
 }

@@ -1,4 +1,5 @@
-// Tracing end to end: spans reach an in-process OTLP receiver with GenAI/MCP attributes, under the client's traceparent, propagated upstream.
+// Tracing end to end over each OTLP protocol (http/json, http/protobuf, grpc): spans reach an in-process receiver with GenAI/MCP
+// attributes, under the client's traceparent, propagated upstream, each upstream call spanned once.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import type { RunningGateway } from '../../src/server.js';
@@ -6,7 +7,7 @@ import { startFakeUpstream, type FakeUpstream } from '../fixtures/fake-upstream.
 import { startTestGateway } from '../helpers/gateway.js';
 import { connect, textOf } from '../helpers/mcp.js';
 import { startMetaServer, type MetaServer } from '../helpers/mcp-meta-server.js';
-import { startOtlpReceiver, type OtlpReceiver, type ReceivedSpan } from '../helpers/otlp-receiver.js';
+import { startOtlpReceiver, type OtlpProtocol, type OtlpReceiver, type ReceivedSpan } from '../helpers/otlp-receiver.js';
 
 const TRACE = '4bf92f3577b34da6a3ce929d0e0e4736';
 const CLIENT_SPAN = '00f067aa0ba902b7';
@@ -14,30 +15,19 @@ const traceparent = (trace = TRACE, span = CLIENT_SPAN) => `00-${trace}-${span}-
 const SERVER = 2;
 const CLIENT = 3;
 
-let otlp: OtlpReceiver;
 let fake: FakeUpstream;
-let meta: MetaServer;
-let gw: RunningGateway;
 
 beforeAll(async () => {
-  [otlp, fake, meta] = await Promise.all([startOtlpReceiver(), startFakeUpstream(), startMetaServer()]);
-  gw = await startTestGateway(
-    {
-      providers: { up: { kind: 'openai-compatible', baseUrl: `${fake.url}/v1`, apiKey: 'sk-up', models: ['gpt-4o-mini'] } },
-      mcpServers: { fx: { type: 'http', url: meta.url } },
-    },
-    { OTEL_EXPORTER_OTLP_ENDPOINT: otlp.url, OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json', OTEL_BSP_SCHEDULE_DELAY: '20', OTEL_SERVICE_NAME: 'gw-under-test' },
-  );
+  fake = await startFakeUpstream();
 });
 
 afterAll(async () => {
-  await gw?.stop();
-  await Promise.all([otlp?.close(), fake?.close(), meta?.close()]);
+  await fake?.close();
 });
 
 const byParent = (spans: ReceivedSpan[], parent: ReceivedSpan) => spans.filter((s) => s.parentSpanId === parent.spanId);
 
-async function chat(body: Record<string, unknown>, trace: string): Promise<Response> {
+async function chat(gw: RunningGateway, body: Record<string, unknown>, trace: string): Promise<Response> {
   return fetch(`${gw.url}/v1/chat/completions`, {
     method: 'POST',
     headers: { 'content-type': 'application/json', traceparent: traceparent(trace), 'x-session-id': 'agent-run-1' },
@@ -45,10 +35,43 @@ async function chat(body: Record<string, unknown>, trace: string): Promise<Respo
   });
 }
 
-describe('tracing on (OTLP/HTTP JSON)', () => {
+/** Trace ids unique per protocol run, so a span can only match the run that sent it. */
+const traceId = (run: number, tag: string) => `${tag}${run}`.padEnd(32, '0');
+
+const PROTOCOLS: OtlpProtocol[] = ['http/json', 'http/protobuf', 'grpc'];
+
+describe.each(PROTOCOLS.map((p, i) => [p, i] as const))('tracing on, exported over OTLP %s', (protocol, run) => {
+  let otlp: OtlpReceiver;
+  // The meta server takes one MCP client, so each run (one gateway) gets its own.
+  let meta: MetaServer;
+  let gw: RunningGateway;
+
+  beforeAll(async () => {
+    [otlp, meta] = await Promise.all([startOtlpReceiver(), startMetaServer()]);
+    gw = await startTestGateway(
+      {
+        providers: { up: { kind: 'openai-compatible', baseUrl: `${fake.url}/v1`, apiKey: 'sk-up', models: ['gpt-4o-mini'] } },
+        mcpServers: { fx: { type: 'http', url: meta.url } },
+      },
+      {
+        OTEL_EXPORTER_OTLP_ENDPOINT: protocol === 'grpc' ? otlp.grpcUrl : otlp.url,
+        OTEL_EXPORTER_OTLP_PROTOCOL: protocol,
+        OTEL_EXPORTER_OTLP_HEADERS: 'x-collector-key=s3cret%20value',
+        OTEL_BSP_SCHEDULE_DELAY: '20',
+        OTEL_SERVICE_NAME: 'gw-under-test',
+        OTEL_RESOURCE_ATTRIBUTES: 'deployment.environment.name=test',
+      },
+    );
+  });
+
+  afterAll(async () => {
+    await gw?.stop();
+    await Promise.all([otlp?.close(), meta?.close()]);
+  });
+
   it('a chat call: SERVER span under the client traceparent, a CLIENT attempt span with gen_ai attributes, traceparent upstream', async () => {
-    const trace = 'a1'.repeat(16);
-    const res = await chat({}, trace);
+    const trace = traceId(run, 'a1');
+    const res = await chat(gw, {}, trace);
     expect(res.status).toBe(200);
     await res.json();
     expect(res.headers.get('server-timing')).toMatch(/^gw;dur=\d+(\.\d+)?, upstream;dur=\d+(\.\d+)?$/);
@@ -58,7 +81,11 @@ describe('tracing on (OTLP/HTTP JSON)', () => {
     const server = spans.find((s) => s.kind === SERVER)!;
     expect(server.parentSpanId).toBe(CLIENT_SPAN);
     expect(server.name).toBe('POST /v1/chat/completions');
-    expect(server.resource['service.name']).toBe('gw-under-test');
+    // Every span came over this run's protocol, with the collector headers from OTEL_EXPORTER_OTLP_HEADERS.
+    expect(new Set(otlp.spans.map((s) => s.protocol))).toEqual(new Set([protocol]));
+    expect(server.headers['x-collector-key']).toBe('s3cret value');
+    expect(server.resource).toMatchObject({ 'service.name': 'gw-under-test', 'deployment.environment.name': 'test', 'telemetry.sdk.name': 'opentelemetry' });
+    expect(server.resource['process.pid']).toEqual(expect.any(Number));
     expect(server.attributes).toMatchObject({ 'http.request.method': 'POST', 'http.route': '/v1/chat/completions', 'http.response.status_code': 200, 'gen_ai.conversation.id': 'agent-run-1' });
     const attempt = spans.find((s) => s.name === 'chat gpt-4o-mini')!;
     expect(attempt.kind).toBe(CLIENT);
@@ -72,6 +99,8 @@ describe('tracing on (OTLP/HTTP JSON)', () => {
     expect(attempt.attributes['gen_ai.response.model']).toEqual(expect.any(String));
     expect(attempt.attributes['gen_ai.usage.input_tokens']).toBeGreaterThan(0);
     expect(attempt.attributes['gen_ai.usage.output_tokens']).toBeGreaterThan(0);
+    // No instrumentation spans the upstream HTTP call a second time: the attempt is the trace's only CLIENT span.
+    expect(spans.filter((s) => s.kind === CLIENT).map((s) => s.name)).toEqual(['chat gpt-4o-mini']);
     // The upstream saw the attempt span as its parent.
     const upstream = fake.requests.at(-1)!;
     expect(upstream.headers.traceparent).toBe(`00-${trace}-${attempt.spanId}-01`);
@@ -82,12 +111,12 @@ describe('tracing on (OTLP/HTTP JSON)', () => {
   });
 
   it('a streamed chat call: the attempt span carries stream and usage; an upstream error sets error.type', async () => {
-    const trace = 'b2'.repeat(16);
-    const res = await chat({ stream: true, stream_options: { include_usage: true } }, trace);
+    const trace = traceId(run, 'b2');
+    const res = await chat(gw, { stream: true, stream_options: { include_usage: true } }, trace);
     expect(res.status).toBe(200);
     await res.text();
-    const failTrace = 'c3'.repeat(16);
-    const bad = await chat({ model: 'up/fail-500' }, failTrace);
+    const failTrace = traceId(run, 'c3');
+    const bad = await chat(gw, { model: 'up/fail-500' }, failTrace);
     expect(bad.status).toBeGreaterThanOrEqual(500);
     await gw.deps.tracing.forceFlush();
     await otlp.waitFor((s) => s.some((x) => x.traceId === trace && x.name === 'chat gpt-4o-mini') && s.some((x) => x.traceId === failTrace && x.name === 'chat fail-500'));
@@ -100,7 +129,7 @@ describe('tracing on (OTLP/HTTP JSON)', () => {
   });
 
   it('an MCP tool call: a CLIENT span `tools/call meta` with MCP attributes, and the traceparent in the upstream _meta', async () => {
-    const trace = 'd4'.repeat(16);
+    const trace = traceId(run, 'd4');
     const client: Client = await connect(`${gw.url}/mcp`, { key: null, headers: { traceparent: traceparent(trace) } });
     try {
       const r = await client.callTool({ name: 'fx__meta', arguments: {} });
