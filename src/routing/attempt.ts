@@ -3,6 +3,7 @@ import { GatewayError } from '../errors.js';
 import type { GenAiOperation } from '../tracing/semconv.js';
 import { tracingOn } from '../tracing/otel.js';
 import { startAttemptSpan, type AttemptSpan } from '../tracing/otel-spans.js';
+import { realClock, type Clock, type Timer } from './clock.js';
 import type { Target } from './strategies.js';
 
 export interface AttemptHandle {
@@ -10,6 +11,8 @@ export interface AttemptHandle {
   readonly signal: AbortSignal;
   readonly startedAt: number;
   readonly hedge: boolean;
+  /** The routing clock the attempt's timers run on (the stream idle timer uses it too). */
+  readonly clock: Clock;
   /** Set when the gateway itself cut the attempt (timeout, lost hedge); replaces whatever the adapter threw. */
   reason: GatewayError | null;
   abort(reason: GatewayError): void;
@@ -32,7 +35,8 @@ export interface UpstreamClock {
 
 export interface AttemptOptions {
   operation?: GenAiOperation;
-  clock?: UpstreamClock;
+  upstream?: UpstreamClock;
+  clock?: Clock;
 }
 
 export function timeoutError(target: Target, what: string, ms: number): GatewayError {
@@ -43,11 +47,12 @@ export function startAttempt(target: Target, client: AbortSignal, ownSignal: boo
   const t = target.timeouts;
   // Only attempts that may be cut by the gateway pay for their own controller.
   const ac = ownSignal || t ? new AbortController() : null;
-  let firstByte: NodeJS.Timeout | null = null;
-  let total: NodeJS.Timeout | null = null;
+  let firstByte: Timer | null = null;
+  let total: Timer | null = null;
   let finished = false;
-  const clock = opts.clock;
-  if (clock && clock.active++ === 0) clock.since = performance.now();
+  const clock = opts.clock ?? realClock;
+  const up = opts.upstream;
+  if (up && up.active++ === 0) up.since = clock.now();
   const span = tracingOn()
     ? startAttemptSpan({ operation: opts.operation ?? 'chat', providerId: target.provider.id, providerKind: target.provider.kind, model: target.model, hedge })
     : null;
@@ -56,6 +61,7 @@ export function startAttempt(target: Target, client: AbortSignal, ownSignal: boo
     signal: ac ? AbortSignal.any([client, ac.signal]) : client,
     startedAt: now,
     hedge,
+    clock,
     reason: null,
     abort(reason) {
       if (h.reason || !ac) return;
@@ -65,16 +71,16 @@ export function startAttempt(target: Target, client: AbortSignal, ownSignal: boo
       h.done();
     },
     commit() {
-      if (firstByte) clearTimeout(firstByte);
+      if (firstByte) clock.clearTimeout(firstByte);
       firstByte = null;
     },
     done() {
       h.commit();
-      if (total) clearTimeout(total);
+      if (total) clock.clearTimeout(total);
       total = null;
       if (finished) return;
       finished = true;
-      if (clock && --clock.active === 0) clock.ms += performance.now() - clock.since;
+      if (up && --up.active === 0) up.ms += clock.now() - up.since;
       span?.end();
     },
     fail(err) {
@@ -83,7 +89,7 @@ export function startAttempt(target: Target, client: AbortSignal, ownSignal: boo
     },
     span,
   };
-  if (t?.firstByteMs) firstByte = setTimeout(() => h.abort(timeoutError(target, 'sent no first byte', t.firstByteMs!)), t.firstByteMs);
-  if (t?.totalMs) total = setTimeout(() => h.abort(timeoutError(target, 'did not finish', t.totalMs!)), t.totalMs);
+  if (t?.firstByteMs) firstByte = clock.setTimeout(() => h.abort(timeoutError(target, 'sent no first byte', t.firstByteMs!)), t.firstByteMs);
+  if (t?.totalMs) total = clock.setTimeout(() => h.abort(timeoutError(target, 'did not finish', t.totalMs!)), t.totalMs);
   return h;
 }

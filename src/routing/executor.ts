@@ -1,8 +1,8 @@
 // Runs one model call over a route plan: breaker skips, fallbacks, retries with backoff and budget, hedged attempts.
-import { setTimeout as sleep } from 'node:timers/promises';
 import { asGatewayError, GatewayError } from '../errors.js';
 import type { GenAiOperation } from '../tracing/semconv.js';
 import { startAttempt, type AttemptHandle, type UpstreamClock } from './attempt.js';
+import type { Timer } from './clock.js';
 import { backoffMs, classify, retryAfterMs } from './retry.js';
 import type { RoutePlan } from './router.js';
 import type { HedgeConfig } from './schema.js';
@@ -16,7 +16,6 @@ export interface ExecOptions<T> {
   /** Releases a value produced by an attempt that lost a hedge race (e.g. closes its stream). */
   discard?: (value: T) => void;
   rand: () => number;
-  now: () => number;
   /** Streams keep the winner's total timer running after the commit; the caller ends it with handle.done(). */
   keepTimers?: boolean;
   /** For the attempt spans (`chat {model}` by default). */
@@ -79,11 +78,12 @@ async function executeInner<T>(plan: RoutePlan, o: ExecOptions<T>, out: RouteTra
   const retryable: Array<{ t: Target; afterMs: number | null }> = [];
   const running: Array<Running<T>> = [];
   const hedging = plan.hedge !== null;
+  const clock = plan.clock;
   let next = 0;
   let attempts = 0;
   let retries = 0;
   let lastErr: GatewayError | null = null;
-  let hedgeTimer: NodeJS.Timeout | null = null;
+  let hedgeTimer: Timer | null = null;
   let hedgeFired: Promise<typeof HEDGE> | null = null;
 
   function fresh(): Target | null {
@@ -98,7 +98,7 @@ async function executeInner<T>(plan: RoutePlan, o: ExecOptions<T>, out: RouteTra
   function launch(t: Target, hedge: boolean, retry: boolean): void {
     out.attempts = ++attempts;
     out.last = t;
-    const h = startAttempt(t, o.signal, hedging, hedge, o.now(), { operation: o.operation, clock: out.upstream });
+    const h = startAttempt(t, o.signal, hedging, hedge, clock.now(), { operation: o.operation, upstream: out.upstream, clock });
     if (hedge) note(`${t.key} hedge`);
     else if (retry) note(`${t.key} retry`);
     const r: Running<T> = { h, settled: null as unknown as Promise<Running<T>> };
@@ -124,7 +124,7 @@ async function executeInner<T>(plan: RoutePlan, o: ExecOptions<T>, out: RouteTra
   }
 
   function clearHedge(): void {
-    if (hedgeTimer) clearTimeout(hedgeTimer);
+    if (hedgeTimer) clock.clearTimeout(hedgeTimer);
     hedgeTimer = null;
     hedgeFired = null;
   }
@@ -135,7 +135,7 @@ async function executeInner<T>(plan: RoutePlan, o: ExecOptions<T>, out: RouteTra
     const d = hedgeDelay(plan.hedge, from);
     if (d === null) return;
     hedgeFired = new Promise((resolve) => {
-      hedgeTimer = setTimeout(() => resolve(HEDGE), d);
+      hedgeTimer = clock.setTimeout(() => resolve(HEDGE), d);
     });
   }
 
@@ -163,7 +163,7 @@ async function executeInner<T>(plan: RoutePlan, o: ExecOptions<T>, out: RouteTra
       if (wait > 0) {
         note(`wait ${wait} ms${afterMs !== null ? ' (retry-after)' : ''}`);
         try {
-          await sleep(wait, undefined, { signal: o.signal });
+          await clock.sleep(wait, o.signal);
         } catch {
           r.health.breaker.onNeutral();
           throw new GatewayError('upstream_error', 'The client went away while the gateway waited to retry.');
@@ -221,7 +221,7 @@ async function executeInner<T>(plan: RoutePlan, o: ExecOptions<T>, out: RouteTra
       abortOthers(r);
       if (o.keepTimers) r.h.commit();
       else r.h.done();
-      t.health.recordSuccess(o.now() - r.h.startedAt);
+      t.health.recordSuccess(clock.now() - r.h.startedAt);
       out.last = t;
       return { value: r.value as T, handle: r.h };
     }

@@ -12,7 +12,7 @@ export function startHealthChecks(deps: Deps, tickMs = 1_000): () => void {
   let busy = false;
   const timer = setInterval(() => {
     const cfg = deps.config.routing.healthChecks;
-    const t = performance.now();
+    const t = deps.router.clock.now();
     if (!cfg.enabled || busy || t - last < cfg.intervalMs) return;
     last = t;
     busy = true;

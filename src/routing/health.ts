@@ -1,5 +1,6 @@
 // Passive health per target (EWMA latency and error rate, recent latencies for percentiles, breaker) and per-provider retry budgets.
 import { createBreaker, type Breaker } from './breaker.js';
+import { realClock, type Clock } from './clock.js';
 import { createRetryBudget, type RetryBudget } from './retry.js';
 import type { RoutingConfig } from './schema.js';
 
@@ -27,7 +28,8 @@ export interface HealthRegistry {
   /** Swapped on config reload; breakers and budgets read it live, and keep their state. */
   setConfig(cfg: RoutingConfig): void;
   entries(): IterableIterator<TargetHealth>;
-  now(): number;
+  /** The one routing clock: breakers and budgets read it, and so do the executor's timers and sleeps. */
+  readonly clock: Clock;
 }
 
 function createTargetHealth(key: string, breaker: Breaker): TargetHealth {
@@ -62,8 +64,9 @@ function createTargetHealth(key: string, breaker: Breaker): TargetHealth {
   return h;
 }
 
-export function createHealthRegistry(initial: RoutingConfig, now: () => number = () => performance.now()): HealthRegistry {
+export function createHealthRegistry(initial: RoutingConfig, clock: Clock = realClock): HealthRegistry {
   let cfg = initial;
+  const now = (): number => clock.now();
   const targets = new Map<string, TargetHealth>();
   const budgets = new Map<string, RetryBudget>();
   const breakerCfg = () => cfg.breaker;
@@ -90,6 +93,6 @@ export function createHealthRegistry(initial: RoutingConfig, now: () => number =
       cfg = next;
     },
     entries: () => targets.values(),
-    now,
+    clock,
   };
 }

@@ -2,6 +2,7 @@
 import type { GatewayConfig } from '../config.js';
 import type { PriceBook } from '../policy/prices.js';
 import type { ProviderRegistry } from '../providers/registry.js';
+import type { Clock } from './clock.js';
 import type { HealthRegistry } from './health.js';
 import { createDirectLookup, type ModelResolver } from './resolve.js';
 import { matchRule, type RouteInput } from './rules.js';
@@ -19,12 +20,15 @@ export interface RoutePlan {
   retry: RetryConfig;
   hedge: HedgeConfig | null;
   fallbackOn: FallbackOnConfig;
+  /** The health registry's clock, so attempt timers, retry waits and breaker cool-downs share one time source. */
+  clock: Clock;
 }
 
 export interface Router extends ModelResolver {
   plan(requested: string, input: RouteInput): RoutePlan;
   readonly health: HealthRegistry;
   readonly rand: () => number;
+  readonly clock: Clock;
   /** Every distinct alias target (for active health checks). */
   targets(): Target[];
 }
@@ -52,6 +56,7 @@ export function createRouter(config: GatewayConfig, providers: ProviderRegistry,
   const rand = opts.rand ?? (config.routing.seed !== undefined ? createRng(config.routing.seed) : Math.random);
   const lookup = createDirectLookup(providers);
   const exploration = config.routing.exploration;
+  const clock = health.clock;
 
   function target(requested: string, t: Pick<AliasTarget, 'model' | 'weight' | 'timeouts'>): Target {
     const { provider, model } = lookup(requested, t.model);
@@ -93,7 +98,7 @@ export function createRouter(config: GatewayConfig, providers: ProviderRegistry,
     const a = aliases.get(requested);
     if (!a) {
       const candidates = directTargets(requested);
-      return { requested, alias: null, rule: null, strategy: 'direct', candidates, retry: DIRECT_RETRY, hedge: null, fallbackOn: NO_FALLBACK };
+      return { requested, alias: null, rule: null, strategy: 'direct', candidates, retry: DIRECT_RETRY, hedge: null, fallbackOn: NO_FALLBACK, clock };
     }
     const i = matchRule(a.ruleDefs, input);
     const picked = i >= 0 ? a.rules[i]! : null;
@@ -107,6 +112,7 @@ export function createRouter(config: GatewayConfig, providers: ProviderRegistry,
       retry: a.retry,
       hedge: a.hedge,
       fallbackOn: a.fallbackOn,
+      clock,
     };
   }
 
@@ -114,6 +120,7 @@ export function createRouter(config: GatewayConfig, providers: ProviderRegistry,
     plan,
     health,
     rand,
+    clock,
     targets() {
       const seen = new Map<string, Target>();
       for (const a of aliases.values()) for (const g of [a.base, ...a.rules.map((r) => r.group)]) for (const t of g.targets) seen.set(t.key, t);

@@ -1,21 +1,19 @@
 // Streams through the executor: an attempt succeeds only once its first chunk is in hand, so failures before it can fall back.
-import type { ChatRequest } from '../openai/schemas.js';
-import type { ChatCompletionChunk } from '../openai/types.js';
 import type { AttemptHandle } from './attempt.js';
 import { timeoutError } from './attempt.js';
 
-export interface OpenedStream {
-  first: IteratorResult<ChatCompletionChunk>;
-  it: AsyncIterator<ChatCompletionChunk>;
+/** A stream of any door's events whose first event is already in hand. */
+export interface OpenedStream<T> {
+  first: IteratorResult<T>;
+  it: AsyncIterator<T>;
 }
 
-/** The attempt function for streams: open upstream and peek the first chunk (the commit point). */
-export async function openStream(req: ChatRequest, h: AttemptHandle, requestId: string): Promise<OpenedStream> {
-  const { provider, model } = h.target;
+/** The attempt function for streams: open upstream (on the attempt's signal) and peek the first event (the commit point). */
+export async function openStream<T>(open: (signal: AbortSignal) => Promise<AsyncIterable<T>>, h: AttemptHandle): Promise<OpenedStream<T>> {
   h.span?.streaming();
-  const upstream = await provider.chatStream(req, { model, signal: h.signal, requestId });
+  const upstream = await open(h.signal);
   const it = upstream[Symbol.asyncIterator]();
-  let first: IteratorResult<ChatCompletionChunk>;
+  let first: IteratorResult<T>;
   try {
     first = await it.next();
   } catch (err) {
@@ -26,21 +24,21 @@ export async function openStream(req: ChatRequest, h: AttemptHandle, requestId: 
   return { first, it };
 }
 
-export function discardStream(s: OpenedStream): void {
+export function discardStream<T>(s: OpenedStream<T>): void {
   void s.it.return?.()?.catch(() => undefined);
 }
 
 /** Replays the peeked chunk, then the rest, under the target's idle and total timeouts. */
-export async function* resumeStream(s: OpenedStream, h: AttemptHandle): AsyncGenerator<ChatCompletionChunk> {
+export async function* resumeStream<T>(s: OpenedStream<T>, h: AttemptHandle): AsyncGenerator<T> {
   const idleMs = h.target.timeouts?.idleMs;
-  const idle = idleMs ? setTimeout(() => h.abort(timeoutError(h.target, 'stopped sending data', idleMs)), idleMs) : null;
+  const idle = idleMs ? h.clock.setTimeout(() => h.abort(timeoutError(h.target, 'stopped sending data', idleMs)), idleMs) : null;
   let finished = s.first.done === true;
   try {
     if (finished) return;
-    yield s.first.value as ChatCompletionChunk;
+    yield s.first.value as T;
     for (;;) {
       idle?.refresh();
-      let r: IteratorResult<ChatCompletionChunk>;
+      let r: IteratorResult<T>;
       try {
         r = await s.it.next();
       } catch (err) {
@@ -52,11 +50,11 @@ export async function* resumeStream(s: OpenedStream, h: AttemptHandle): AsyncGen
         finished = true;
         return;
       }
-      if (h.span && (r.value.usage || r.value.choices[0]?.finish_reason)) h.span.observe(r.value);
+      h.span?.observe(r.value);
       yield r.value;
     }
   } finally {
-    if (idle) clearTimeout(idle);
+    if (idle) h.clock.clearTimeout(idle);
     h.done();
     // Client went away (return() on us): close the upstream too.
     if (!finished) await s.it.return?.();

@@ -8,6 +8,7 @@ import type { RunningGateway } from '../../src/server.js';
 import { requestLog } from '../../src/storage/schema.js';
 import { startFakeUpstream, type FakeUpstream } from '../fixtures/fake-upstream.js';
 import { startTestGateway } from '../helpers/gateway.js';
+import { createManualClock, type ManualClock } from '../helpers/manual-clock.js';
 
 let a: FakeUpstream;
 let b: FakeUpstream;
@@ -64,6 +65,23 @@ beforeEach(() => {
 const ask = (model: string, extra: Record<string, unknown> = {}) =>
   client.chat.completions.create({ model, messages: [{ role: 'user', content: 'hi there' }], ...extra }).withResponse();
 const models = (f: FakeUpstream) => f.requests.map((r) => (r.body as { model?: string }).model);
+
+/** Runs `fn` against a router on a clock the test moves by hand (attempt timers, hedges, retry waits, breaker cool-downs). */
+async function withClock<T>(clock: ManualClock, fn: () => Promise<T>, routing = gw.deps.config.routing): Promise<T> {
+  const deps = gw.deps;
+  const saved = { router: deps.router, resolver: deps.resolver };
+  const config = { ...deps.config, routing };
+  const router = createRouter(config, deps.providers, deps.prices, createHealthRegistry(config.routing, clock));
+  Object.assign(deps, { router, resolver: router });
+  try {
+    return await fn();
+  } finally {
+    Object.assign(deps, saved);
+  }
+}
+
+// Polls often: the request is in flight on a socket, and time stands still until the test moves the clock.
+const until = (check: () => void) => vi.waitFor(check, { interval: 5 });
 
 async function logRow(requestId: string) {
   await gw.deps.requestLog.flush();
@@ -134,9 +152,17 @@ describe('fallbacks', () => {
   });
 
   it('falls back when a target misses its own first-byte timeout, and cancels it upstream', async () => {
-    const res = await ask('timed');
+    const clock = createManualClock();
+    const res = await withClock(clock, async () => {
+      const pending = ask('timed');
+      await until(() => expect(a.requests).toHaveLength(1));
+      await clock.advance(99);
+      expect(b.requests).toHaveLength(0); // 1 ms short of the first-byte timeout: still waiting on a
+      await clock.advance(1);
+      return pending;
+    });
     expect(res.response.headers.get('x-gateway-provider')).toBe('b');
-    await vi.waitFor(() => expect(a.requests[0]!.aborted).toBe(true));
+    await until(() => expect(a.requests[0]!.aborted).toBe(true));
     expect((await logRow(res.response.headers.get('x-request-id')!)).routeReason).toContain('a/slow-5000 upstream_timeout 504');
   });
 });
@@ -144,10 +170,18 @@ describe('fallbacks', () => {
 describe('retries', () => {
   it('waits for retry-after before retrying the same target', async () => {
     a.fault({ status: 429, headers: { 'retry-after': '1' } });
-    const res = await ask('retryAfter');
+    const clock = createManualClock();
+    const res = await withClock(clock, async () => {
+      const pending = ask('retryAfter');
+      await until(() => expect(clock.sleeps).toHaveLength(1));
+      expect(clock.sleeps).toEqual([1000]); // the retry-after, not the 0-100 ms backoff
+      await clock.advance(999);
+      expect(a.requests).toHaveLength(1);
+      await clock.advance(1);
+      return pending;
+    });
     expect(res.data.choices[0]?.message.content).toBe('echo: hi there');
     expect(a.requests).toHaveLength(2);
-    expect(a.requests[1]!.startedAt - a.requests[0]!.startedAt).toBeGreaterThanOrEqual(990);
     expect((await logRow(res.response.headers.get('x-request-id')!)).routeReason).toContain('(retry-after)');
   });
 
@@ -169,13 +203,9 @@ describe('retries', () => {
 
 describe('circuit breaker', () => {
   it('opens, skips the target, half-opens after the cooldown and closes on a good probe', async () => {
-    const clock = { t: 0 };
-    const deps = gw.deps;
-    const saved = { router: deps.router, resolver: deps.resolver };
-    const config = { ...deps.config, routing: { ...deps.config.routing, breaker: { ...deps.config.routing.breaker, consecutiveFailures: 2, cooldownMs: 10_000 } } };
-    const router = createRouter(config, deps.providers, deps.prices, createHealthRegistry(config.routing, () => clock.t));
-    Object.assign(deps, { router, resolver: router });
-    try {
+    const clock = createManualClock();
+    const routing = { ...gw.deps.config.routing, breaker: { ...gw.deps.config.routing.breaker, consecutiveFailures: 2, cooldownMs: 10_000 } };
+    await withClock(clock, async () => {
       a.fault({ status: 503 });
       a.fault({ status: 503 });
       for (let i = 0; i < 2; i++) expect((await ask('breaker')).response.headers.get('x-gateway-provider')).toBe('b');
@@ -185,41 +215,56 @@ describe('circuit breaker', () => {
       expect(a.requests).toHaveLength(2);
       expect((await logRow(skipped.response.headers.get('x-request-id')!)).routeReason).toContain('a/br skipped (circuit open: 2 failures in a row)');
 
-      clock.t = 10_000; // half-open: one probe goes to a, and it fails
+      await clock.advance(9_999);
+      expect((await ask('breaker')).response.headers.get('x-gateway-provider')).toBe('b');
+      expect(a.requests).toHaveLength(2); // still open 1 ms before the cooldown ends
+      await clock.advance(1); // half-open: one probe goes to a, and it fails
       a.fault({ status: 503 });
       expect((await ask('breaker')).response.headers.get('x-gateway-provider')).toBe('b');
       expect(a.requests).toHaveLength(3);
       expect((await ask('breaker')).response.headers.get('x-gateway-provider')).toBe('b');
       expect(a.requests).toHaveLength(3); // open again
 
-      clock.t = 20_000; // half-open again: the probe succeeds and the breaker closes
+      await clock.advance(10_000); // half-open again: the probe succeeds and the breaker closes
       expect((await ask('breaker')).response.headers.get('x-gateway-provider')).toBe('a');
       expect((await ask('breaker')).response.headers.get('x-gateway-provider')).toBe('a');
       expect(a.requests).toHaveLength(5);
-    } finally {
-      Object.assign(deps, saved);
-    }
+    }, routing);
   });
 });
 
 describe('hedged requests', () => {
   it('a hedge wins when the primary stalls, and the primary is cancelled upstream', async () => {
     a.fault({ hang: true });
-    const res = await ask('hedged');
+    const clock = createManualClock();
+    const res = await withClock(clock, async () => {
+      const pending = ask('hedged');
+      await until(() => expect(a.requests).toHaveLength(1));
+      await clock.advance(49);
+      expect(b.requests).toHaveLength(0); // no hedge before its 50 ms delay
+      await clock.advance(1);
+      return pending;
+    });
     expect(res.response.headers.get('x-gateway-provider')).toBe('b');
     expect(a.requests).toHaveLength(1);
-    await vi.waitFor(() => expect(a.requests[0]!.aborted).toBe(true));
+    await until(() => expect(a.requests[0]!.aborted).toBe(true));
     expect((await logRow(res.response.headers.get('x-request-id')!)).routeReason).toMatch(/b\/h hedge; b\/h ok; a\/h cancelled/);
   });
 
   it('hedges a stream that has not sent its first byte', async () => {
     a.fault({ hang: true });
-    const stream = await client.chat.completions.create({ model: 'hedged', messages: [{ role: 'user', content: 'one two' }], stream: true }).withResponse();
+    const clock = createManualClock();
+    const stream = await withClock(clock, async () => {
+      const pending = client.chat.completions.create({ model: 'hedged', messages: [{ role: 'user', content: 'one two' }], stream: true }).withResponse();
+      await until(() => expect(a.requests).toHaveLength(1));
+      await clock.advance(50);
+      return pending;
+    });
     expect(stream.response.headers.get('x-gateway-provider')).toBe('b');
     let text = '';
     for await (const chunk of stream.data) text += chunk.choices[0]?.delta.content ?? '';
     expect(text).toBe('echo: one two');
-    await vi.waitFor(() => expect(a.requests[0]!.aborted).toBe(true));
+    await until(() => expect(a.requests[0]!.aborted).toBe(true));
   });
 });
 

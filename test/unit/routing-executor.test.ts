@@ -1,4 +1,4 @@
-// The executor with in-memory targets: panic mode, hedging by latency percentile, per-target idle timeout on a committed stream, client aborts.
+// The executor with in-memory targets on a hand-moved clock: panic mode, hedging by latency percentile, idle timeout on a committed stream, client aborts.
 import { describe, expect, it } from 'vitest';
 import { GatewayError } from '../../src/errors.js';
 import type { ChatCompletionChunk } from '../../src/openai/types.js';
@@ -10,6 +10,8 @@ import { RoutingSchema } from '../../src/routing/schema.js';
 import { createRng, type Target } from '../../src/routing/strategies.js';
 import { resumeStream, type OpenedStream } from '../../src/routing/stream.js';
 import type { AttemptHandle } from '../../src/routing/attempt.js';
+import { realClock } from '../../src/routing/clock.js';
+import { createManualClock } from '../helpers/manual-clock.js';
 
 const health = createHealthRegistry(RoutingSchema.parse({ breaker: { consecutiveFailures: 1, cooldownMs: 60_000 } }));
 let n = 0;
@@ -19,10 +21,10 @@ const target = (timeouts: Target['timeouts'] = null): Target => {
 };
 const plan = (candidates: Target[], over: Partial<RoutePlan> = {}): RoutePlan => ({
   requested: 'x', alias: 'x', rule: null, strategy: 'fallback', candidates,
-  retry: { attempts: 0, baseMs: 0, maxMs: 0, maxRetryAfterMs: 0 }, hedge: null, fallbackOn: { statuses: [], messages: [] }, ...over,
+  retry: { attempts: 0, baseMs: 0, maxMs: 0, maxRetryAfterMs: 0 }, hedge: null, fallbackOn: { statuses: [], messages: [] }, clock: realClock, ...over,
 });
 const never = (h: AttemptHandle) => new Promise<string>((_, reject) => h.signal.addEventListener('abort', () => reject(new Error('aborted'))));
-const opts = (run: (h: AttemptHandle) => Promise<string>, signal = new AbortController().signal) => ({ signal, run, rand: createRng(1), now: () => performance.now() });
+const opts = (run: (h: AttemptHandle) => Promise<string>, signal = new AbortController().signal) => ({ signal, run, rand: createRng(1) });
 
 describe('executor', () => {
   it('tries the primary anyway when every breaker is open', async () => {
@@ -42,8 +44,9 @@ describe('executor', () => {
     for (let i = 0; i < 20; i++) slow.health.recordSuccess(5);
     let aborted = false;
     const trace = newTrace();
-    const r = await execute(
-      plan([slow, fast], { hedge: { percentile: 90, minSamples: 10, maxParallel: 2 } }),
+    const clock = createManualClock();
+    const p = execute(
+      plan([slow, fast], { hedge: { percentile: 90, minSamples: 10, maxParallel: 2 }, clock }),
       opts((h) => {
         if (h.target === fast) return Promise.resolve('fast');
         h.signal.addEventListener('abort', () => (aborted = true));
@@ -51,6 +54,10 @@ describe('executor', () => {
       }),
       trace,
     );
+    await clock.advance(4);
+    expect(trace.attempts).toBe(1); // the p90 of the primary is 5 ms: no hedge yet
+    await clock.advance(1);
+    const r = await p;
     expect(r.value).toBe('fast');
     expect(r.handle.hedge).toBe(true);
     expect(aborted).toBe(true);
@@ -70,12 +77,12 @@ describe('executor', () => {
     const t = target({ idleMs: 30 });
     const chunk = { id: 'c', object: 'chat.completion.chunk', created: 0, model: 'm', choices: [] } as ChatCompletionChunk;
     const trace = newTrace();
-    const { value, handle } = await execute<OpenedStream>(
-      plan([t]),
+    const clock = createManualClock();
+    const { value, handle } = await execute<OpenedStream<ChatCompletionChunk>>(
+      plan([t], { clock }),
       {
         signal: new AbortController().signal,
         rand: Math.random,
-        now: () => performance.now(),
         keepTimers: true,
         run: async (h) => {
           const it = (async function* () {
@@ -88,9 +95,14 @@ describe('executor', () => {
       trace,
     );
     const got: unknown[] = [];
-    const err = await (async () => {
+    const consumed = (async () => {
       for await (const c of resumeStream(value, handle)) got.push(c);
     })().catch((e: unknown) => e);
+    await clock.advance(29);
+    expect(got).toHaveLength(1);
+    expect(handle.signal.aborted).toBe(false); // 1 ms short of the idle timeout
+    await clock.advance(1);
+    const err = await consumed;
     expect(got).toHaveLength(1);
     expect(err).toBeInstanceOf(GatewayError);
     expect((err as GatewayError).code).toBe('upstream_timeout');
