@@ -1,21 +1,15 @@
-// createDeps(config): wires storage, providers, routing and writers into one object the app uses.
+// createDeps(config): the long-lived services (storage, writers, policy stores, hub, tracing) and the current runtime snapshot.
 import type { GatewayConfig } from './config.js';
 import { createInflight, type Inflight } from './http/inflight.js';
 import { createLogger, type Logger } from './log.js';
-import { createHub, type Hub } from './mcp/hub.js';
-import { createSessionStore } from './mcp/session-store.js';
-import { createMcpSessions, type McpSessions } from './mcp/sessions.js';
+import { createHub, type Hub } from './mcp/upstream/hub.js';
 import { closeUpstreamAgents } from './providers/http.js';
-import { createKeysService, type KeysService } from './admin/keys-service.js';
-import { createKeyStore, KEY_INVALIDATION_CHANNEL, type KeyStore } from './policy/key-store.js';
-import type { PolicyEngine } from './policy/engine.js';
-import { createPolicy, createPolicyStores, type PolicyStores } from './policy/policy.js';
-import { createPriceBook, type PriceBook } from './policy/prices.js';
+import { createKeysService, type AdminKeysService } from './admin/keys-service.js';
+import { KEY_INVALIDATION_CHANNEL } from './policy/key-store.js';
+import { createPolicyStores, type PolicyStores } from './policy/policy.js';
 import { createSpendLedger } from './policy/spend-ledger.js';
-import { createProviderRegistry, type ProviderRegistry } from './providers/registry.js';
-import { createHealthRegistry } from './routing/health.js';
-import type { ModelResolver } from './routing/resolve.js';
-import { createRouter, type Router } from './routing/router.js';
+import { createHealthRegistry, type HealthRegistry } from './routing/health.js';
+import { buildRuntime, type Runtime } from './runtime.js';
 import { openDatabase, type Database } from './storage/db.js';
 import { openRedis, type SharedRedis } from './storage/redis.js';
 import { createRepo, type Repo } from './storage/repo.js';
@@ -25,8 +19,19 @@ import { createMetrics, disabledMetrics, knownModels, type Metrics } from './tra
 import { createTracing, currentTraceIds, type Tracing } from './tracing/otel.js';
 import { createRequestLogWriter, disabledRequestLog, type RequestLogWriter } from './tracing/request-log.js';
 
-export interface Deps {
-  config: GatewayConfig;
+/** Fields of the runtime that Deps still offers directly while callers move to `deps.runtime`. */
+type RuntimeAliases = Pick<Runtime, 'config' | 'keys' | 'policy' | 'prices' | 'providers' | 'resolver' | 'router'>;
+const ALIASES = ['config', 'keys', 'policy', 'prices', 'providers', 'resolver', 'router'] as const satisfies ReadonlyArray<keyof RuntimeAliases>;
+
+export interface Deps extends RuntimeAliases {
+  /**
+   * Everything the config decides, as one snapshot; a config reload replaces it with one assignment. Read it once
+   * per request (`const rt = deps.runtime`) so one request never mixes two configs.
+   *
+   * `deps.config`, `deps.keys`, `deps.policy`, `deps.prices`, `deps.providers`, `deps.resolver` and `deps.router` are
+   * deprecated aliases that read `deps.runtime` (assigning one replaces the snapshot with a copy: tests only).
+   */
+  runtime: Runtime;
   log: Logger;
   database: Database;
   repo: Repo;
@@ -37,29 +42,33 @@ export interface Deps {
   audit: AuditTrail;
   /** Signed checkpoints of every session's chain tip, and verification against them. */
   checkpoints: Checkpoints;
-  keys: KeyStore;
   /** Keys and teams management (admin API and CLI). */
-  admin: KeysService;
-  prices: PriceBook;
+  admin: AdminKeysService;
   /** Budget, rate-limit and token-counting state; survives config reloads. */
   policyStores: PolicyStores;
-  /** The policy steps for this config (rebuilt on reload). */
-  policy: PolicyEngine;
-  providers: ProviderRegistry;
-  resolver: ModelResolver;
-  /** Plans each model call (aliases, rules, strategies, health); swapped together with providers on config reload. */
-  router: Router;
-  /** Upstream MCP servers (clients, catalogs, health). */
+  /** Breakers and target health; survives config reloads (each runtime's router reads it). */
+  health: HealthRegistry;
+  /** Upstream MCP servers (clients, catalogs, health); reconciled with the runtime's catalog on reload. */
   hub: Hub;
-  /** Inbound MCP sessions (Streamable HTTP), their records in Redis or in memory. */
-  mcpSessions: McpSessions;
   inflight: Inflight;
   /** OpenTelemetry spans (off unless an OTLP exporter is configured) and Prometheus metrics. */
   tracing: Tracing;
   metrics: Metrics;
   state: { shuttingDown: boolean };
-  /** Flushes writers and closes connections; call after the server stopped taking requests. */
+  /** Flushes writers and closes connections; call after the server stopped taking requests (and MCP sessions closed). */
   close(): Promise<void>;
+}
+
+/** The deprecated aliases: getters over the current runtime; a setter swaps in a copy with that one part replaced. */
+function withRuntimeAliases(base: Omit<Deps, keyof RuntimeAliases>): Deps {
+  for (const k of ALIASES) {
+    Object.defineProperty(base, k, {
+      enumerable: true,
+      get: () => base.runtime[k],
+      set: (v: unknown) => void (base.runtime = { ...base.runtime, [k]: v }),
+    });
+  }
+  return base as Deps;
 }
 
 export async function createDeps(config: GatewayConfig, opts: { log?: Logger } = {}): Promise<Deps> {
@@ -71,41 +80,34 @@ export async function createDeps(config: GatewayConfig, opts: { log?: Logger } =
   const audit = await createAuditTrail(config, repo, log);
   const tracing = await createTracing(config.telemetry, log);
   if (tracing.enabled) audit.useTraceContext(currentTraceIds);
-  const providers = createProviderRegistry(config);
-  const prices = createPriceBook(config);
   const policyStores = createPolicyStores(config, redis, createSpendLedger(repo, log));
-  const router = createRouter(config, providers, prices, createHealthRegistry(config.routing));
-  const hub = createHub(config, log);
-  const mcpStore = createSessionStore(config.storage.redisUrl, config.mcp.sessionTtlMs, log);
-  const deps: Deps = {
-    config,
+  const health = createHealthRegistry(config.routing);
+  const hub = createHub({ servers: config.mcpServers, settings: config.mcp, log });
+  const checkpoints = createCheckpoints(config, repo, log);
+  const runtime = buildRuntime(config, { repo, redis, policyStores, health, log });
+  const deps: Deps = withRuntimeAliases({
+    runtime,
     log,
     database,
     repo,
     requestLog,
     audit,
-    checkpoints: createCheckpoints(config, repo, log),
+    checkpoints,
     redis,
-    keys: createKeyStore({ config, repo, redis }),
-    admin: createKeysService(repo, (hash) => deps.keys.invalidate(hash)),
-    prices,
+    admin: createKeysService(repo, (hash) => deps.runtime.keys.invalidate(hash), () => deps.runtime.teams),
     policyStores,
-    policy: createPolicy(config, policyStores, prices, log),
-    providers,
-    resolver: router,
-    router,
+    health,
     hub,
-    mcpSessions: null as unknown as McpSessions, // set below: sessions need the finished deps
     inflight: createInflight(),
     tracing,
-    // Scrape-time sources read deps live: the router and hub may be swapped by a config reload.
+    // Scrape-time sources read the live runtime: a reload swaps router and providers.
     metrics: !config.telemetry.metrics.enabled ? disabledMetrics() : createMetrics({
       processMetrics: config.telemetry.metrics.processMetrics,
-      knownModel: knownModels(() => deps),
+      knownModel: knownModels(() => deps.runtime),
       sources: {
         inflight: () => deps.inflight.count(),
         mcpUpstreams: () => deps.hub.health(),
-        breakers: () => deps.router.health.entries(),
+        breakers: () => deps.runtime.router.health.entries(),
         audit: () => deps.audit.stats(),
         requestLog: () => deps.requestLog.stats(),
         budgetSpend: () => deps.policyStores.spend?.stats() ?? null,
@@ -113,22 +115,19 @@ export async function createDeps(config: GatewayConfig, opts: { log?: Logger } =
     }),
     state: { shuttingDown: false },
     async close() {
-      await deps.mcpSessions.close();
       await hub.close();
-      await mcpStore.close();
       await requestLog.close();
       await audit.close();
       await policyStores.spend?.close(); // in-flight calls have settled by now: their spend is written before the database closes
-      await deps.checkpoints.close();
+      await checkpoints.close();
       await tracing.shutdown();
       await database.close();
       await redis?.close();
       await closeUpstreamAgents();
     },
-  };
-  // Revocations on any replica reach this one's key cache (deps.keys is swapped on reload, hence the indirection).
-  await redis?.subscribe(KEY_INVALIDATION_CHANNEL, (hash) => deps.keys.drop(hash));
-  deps.mcpSessions = createMcpSessions(deps, hub, mcpStore);
+  });
+  // Revocations on any replica reach this one's key cache (through the runtime: a reload brings a new key store).
+  await redis?.subscribe(KEY_INVALIDATION_CHANNEL, (hash) => deps.runtime.keys.drop(hash));
   hub.start();
   return deps;
 }

@@ -2,7 +2,7 @@
 import type { GatewayConfig } from '../config.js';
 import { GatewayError } from '../errors.js';
 import type { Logger } from '../log.js';
-import { KEY_INVALIDATION_CHANNEL } from '../policy/key-store.js';
+import { KEY_INVALIDATION_CHANNEL, createTeamsView } from '../policy/key-store.js';
 import { DataDirLockedError, describeHolder, lockHolder, type LockInfo } from '../storage/data-dir-lock.js';
 import { openDatabase } from '../storage/db.js';
 import { openRedis } from '../storage/redis.js';
@@ -57,7 +57,8 @@ export async function openCliServices(config: GatewayConfig, log: Logger): Promi
   const invalidate = async (hash: string) => void (await redis?.client.publish(KEY_INVALIDATION_CHANNEL, hash));
   const repo = createRepo(db.db);
   return {
-    keys: createKeysService(repo, invalidate),
+    // Teams declared in gateway.yaml are one view with the database's, as in the running gateway.
+    keys: createKeysService(repo, invalidate, () => createTeamsView(config.teams, repo)),
     // Verify checks chains against the gateway's signed checkpoints, as the admin API does.
     sessions: createSessionsService(repo, createCheckpoints(config, repo, log, { verifyOnly: true })),
     via: 'database',

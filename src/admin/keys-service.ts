@@ -3,9 +3,10 @@ import { z } from 'zod';
 import { GatewayError } from '../errors.js';
 import { firstUnstorable, isSafeText } from '../http/text-bounds.js';
 import { generateKey, hashKey, keyPrefix, newId } from '../policy/key-format.js';
+import { createTeamsView, teamRecord, type TeamRecord, type TeamsView } from '../policy/key-store.js';
 import { AccessPolicySchema, policyFields } from '../policy/policy-schema.js';
 import type { Repo } from '../storage/repo.js';
-import type { TeamRow, VirtualKeyRow } from '../storage/schema.js';
+import type { VirtualKeyRow } from '../storage/schema.js';
 
 const SafeTextSchema = (max: number) => z.string().min(1).max(max).refine(isSafeText, 'must be printable text (no control characters, NUL or lone surrogates)');
 
@@ -74,10 +75,6 @@ export function keyView(k: VirtualKeyRow, now = Date.now()): KeyView {
   };
 }
 
-export function teamView(t: TeamRow): { id: string; name: string; policy: unknown; metadata: unknown; createdAt: string } {
-  return { id: t.id, name: t.name, policy: t.policy, metadata: t.metadata, createdAt: t.createdAt.toISOString() };
-}
-
 /** Said by the API and the CLI when the database's first key is created: from then on keys bind. */
 export const FIRST_KEY_WARNING = 'this is the first key: the gateway now refuses calls without a key';
 
@@ -89,12 +86,30 @@ export interface KeysService {
   setExpiry(id: string, expiresAt: Date | null): Promise<KeyView>;
   listKeys(team?: string): Promise<KeyView[]>;
   getKey(id: string): Promise<KeyView>;
-  upsertTeam(id: string, input: z.input<typeof TeamSchema>): Promise<ReturnType<typeof teamView>>;
-  listTeams(): Promise<Array<ReturnType<typeof teamView>>>;
+  /** Creates or edits a database team; a team declared in gateway.yaml is refused (409): it is edited there. */
+  upsertTeam(id: string, input: z.input<typeof TeamSchema>): Promise<TeamRecord>;
+  /** Config teams (`source: "config"`) and database teams as one list. */
+  listTeams(): Promise<TeamRecord[]>;
 }
 
-/** `invalidate` drops a key from every replica's cache (the key store's, which publishes through Redis). */
-export function createKeysService(repo: Repo, invalidate: (keyHash: string) => Promise<void>): KeysService {
+/** What the admin API adds to the CLI's service (the CLI gains it through the API). */
+export interface AdminKeysService extends KeysService {
+  /** Deletes a database team no key belongs to; config teams and teams with keys are refused (409). */
+  deleteTeam(id: string): Promise<{ id: string; deleted: true }>;
+}
+
+/** A refusal because of the state of things, not the request's shape: 409. */
+function conflict(message: string, param?: string): GatewayError {
+  return new GatewayError('invalid_request', message, { status: 409, ...(param ? { param } : {}) });
+}
+
+const readOnly = (id: string) => conflict(`Team "${id}" is declared in gateway.yaml; change or remove it there (config teams are read-only here).`);
+
+/**
+ * `invalidate` drops a key from every replica's cache (the key store's, which publishes through Redis); `teams` is the
+ * current view of config and database teams (a config reload replaces it; without one, database teams only).
+ */
+export function createKeysService(repo: Repo, invalidate: (keyHash: string) => Promise<void>, teams: () => TeamsView = () => createTeamsView({}, repo)): AdminKeysService {
   async function mustGet(id: string): Promise<VirtualKeyRow> {
     const k = await repo.getKey(id);
     if (!k) throw new GatewayError('not_found', `No key with id "${id}".`);
@@ -102,13 +117,16 @@ export function createKeysService(repo: Repo, invalidate: (keyHash: string) => P
   }
 
   async function insert(input: z.output<typeof CreateKeySchema>): Promise<{ key: string; record: KeyView }> {
-    if (input.team && !(await repo.getTeam(input.team))) throw new GatewayError('invalid_request', `No team with id "${input.team}".`, { param: 'team' });
-    const { name, team, expiresAt, metadata, ...policy } = input;
+    const team = input.team ? await teams().get(input.team) : null;
+    if (input.team && !team) throw new GatewayError('invalid_request', `No team with id "${input.team}".`, { param: 'team' });
+    // A key points at a team row: a config team gets one that mirrors it (its rules still come from the config).
+    if (team?.source === 'config') await repo.upsertTeam({ id: team.id, name: team.name, policy: team.policy, metadata: {} });
+    const { name, team: _team, expiresAt, metadata, ...policy } = input;
     const key = generateKey();
     const row = await repo.insertKey({
       id: newId('key'),
       name,
-      teamId: team ?? null,
+      teamId: input.team ?? null,
       keyHash: hashKey(key),
       keyPrefix: keyPrefix(key),
       policy: AccessPolicySchema.parse(policy),
@@ -157,10 +175,20 @@ export function createKeysService(repo: Repo, invalidate: (keyHash: string) => P
     getKey: async (id) => keyView(await mustGet(id)),
     async upsertTeam(id, input) {
       const { name, metadata, ...policy } = TeamInputSchema.parse(input);
-      const team = teamView(await repo.upsertTeam({ id, name, metadata, policy: AccessPolicySchema.parse(policy) }));
+      if (teams().declared(id)) throw readOnly(id);
+      const team = teamRecord(await repo.upsertTeam({ id, name, metadata, policy: AccessPolicySchema.parse(policy) }));
       await invalidate('*'); // cached principals carry their team's rules
       return team;
     },
-    listTeams: async () => (await repo.listTeams()).map(teamView),
+    listTeams: () => teams().list(),
+    async deleteTeam(id) {
+      if (teams().declared(id)) throw readOnly(id);
+      if (!(await repo.getTeam(id))) throw new GatewayError('not_found', `No team with id "${id}".`);
+      const keys = await repo.listKeys({ teamId: id });
+      if (keys.length > 0) throw conflict(`Team "${id}" still has ${keys.length} key(s), revoked ones included; a key's team cannot be removed.`);
+      await repo.deleteTeam(id);
+      await invalidate('*');
+      return { id, deleted: true };
+    },
   };
 }

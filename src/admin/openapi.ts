@@ -60,6 +60,8 @@ export function openApiDocument(): unknown {
         AccessPolicy: bodySchema(TeamSchema.omit({ name: true, metadata: true })),
         CreateKey: bodySchema(CreateKeySchema),
         Team: bodySchema(TeamSchema),
+        /** A team as listed: config teams (read-only here) and database teams in one view. */
+        TeamView: { allOf: [ref('Team'), { type: 'object', properties: { id: { type: 'string' }, source: { type: 'string', enum: ['config', 'database'] }, createdAt: { type: ['string', 'null'], format: 'date-time' } } }] },
         KeyView,
         CreatedKey,
         ...auditSchemas,
@@ -68,9 +70,14 @@ export function openApiDocument(): unknown {
     security: [{ admin: [] }],
     paths: {
       ...auditPaths,
-      '/admin/teams': { get: { summary: 'List teams', responses: { 200: { description: 'Teams', ...json({ type: 'object', properties: { data: { type: 'array', items: ref('Team') } } }) }, 401: error } } },
+      '/admin/teams': { get: { summary: 'List teams (gateway.yaml and database alike)', responses: { 200: { description: 'Teams', ...json({ type: 'object', properties: { data: { type: 'array', items: ref('TeamView') } } }) }, 401: error } } },
       '/admin/teams/{id}': {
-        put: { summary: 'Create or replace a team', parameters: [idParam], requestBody: json(ref('Team')), responses: { 200: { description: 'The team', ...json(ref('Team')) }, 400: error, 401: error } },
+        put: { summary: 'Create or replace a database team (a gateway.yaml team is read-only: 409)', parameters: [idParam], requestBody: json(ref('Team')), responses: { 200: { description: 'The team', ...json(ref('TeamView')) }, 400: error, 401: error, 409: error } },
+        delete: {
+          summary: 'Delete a database team without keys',
+          parameters: [idParam],
+          responses: { 200: { description: 'Deleted', ...json({ type: 'object', properties: { id: { type: 'string' }, deleted: { type: 'boolean', const: true } } }) }, 401: error, 404: error, 409: error },
+        },
       },
       '/admin/keys': {
         get: {

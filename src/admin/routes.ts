@@ -1,4 +1,4 @@
-// /admin/*: teams and virtual keys (create, list, rotate, revoke, expire), sessions and audit, and the OpenAPI document.
+// /admin/*: teams (config and database; delete) and virtual keys (create, list, rotate, revoke, expire), sessions and audit, and the OpenAPI document.
 import { Hono } from 'hono';
 import { z } from 'zod';
 import { readBody } from '../http/body.js';
@@ -14,13 +14,20 @@ const ExpirySchema = z.object({ expiresAt: StorableDateSchema.nullable() }).stri
 
 export function adminRoutes(): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
-  app.get('/openapi.json', (c) => c.json(openApiDocument()));
-  app.use('*', adminAuth());
-  app.use('*', limitBody((c) => c.var.deps.config.server.adminBodyLimitBytes));
+  const admin = adminAuth();
+  // The API's map is public while the gateway is (open, no admin key: the API itself is off); once a key exists it is the admin's.
+  app.get(
+    '/openapi.json',
+    async (c, next) => ((await c.var.deps.runtime.keys.isOpen().catch(() => false)) ? next() : admin(c, next)),
+    (c) => c.json(openApiDocument()),
+  );
+  app.use('*', admin);
+  app.use('*', limitBody((c) => c.var.deps.runtime.config.server.adminBodyLimitBytes));
   app.use('*', inputGuard());
 
   app.get('/teams', async (c) => c.json({ data: await c.var.deps.admin.listTeams() }));
   app.put('/teams/:id', async (c) => c.json(await c.var.deps.admin.upsertTeam(c.req.param('id'), await readBody(c, TeamInputSchema))));
+  app.delete('/teams/:id', async (c) => c.json(await c.var.deps.admin.deleteTeam(c.req.param('id'))));
 
   app.get('/keys', async (c) => c.json({ data: await c.var.deps.admin.listKeys(c.req.query('team')) }));
   app.post('/keys', async (c) => c.json(await c.var.deps.admin.createKey(await readBody(c, CreateKeyInputSchema)), 201));

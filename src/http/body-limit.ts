@@ -1,7 +1,7 @@
 // The one request-body limit for every route group: checked on content-length up front and while a chunked body streams in.
 import type { Context, MiddlewareHandler } from 'hono';
 import { GatewayError } from '../errors.js';
-import { rpcError } from '../mcp/sessions.js';
+import { rpcError } from '../mcp/inbound/rpc-response.js';
 import type { AppEnv } from './context.js';
 
 /**

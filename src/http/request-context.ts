@@ -58,8 +58,16 @@ export function requestContext(deps: Deps): MiddlewareHandler<AppEnv> {
     } finally {
       if (!deferred) finish();
     }
+    stampIds(c, requestId, session ?? requestId);
     if (!deferred) serverTiming(c, timing.upstreamMs);
   };
+}
+
+/** A handler that returns a Response of its own (the MCP transports' streams) bypasses c.header(): the ids go on it here. */
+function stampIds(c: Context<AppEnv>, requestId: string, sessionId: string): void {
+  if (c.res.headers.get('x-request-id') === requestId) return;
+  c.header('x-request-id', requestId);
+  c.header('x-session-id', sessionId);
 }
 
 /** Request metrics and the end of the SERVER span; for streams, called when the stream ends. */

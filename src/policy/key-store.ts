@@ -1,8 +1,9 @@
-// Resolves a presented key to a Principal (config keys first, then the database behind a short-TTL cache), and whether the gateway is open.
+// Resolves a presented key to a Principal (config keys first, then the database behind a short-TTL cache), whether the gateway is open, and the one view of teams.
 import type { GatewayConfig } from '../config.js';
 import { GatewayError } from '../errors.js';
 import type { SharedRedis } from '../storage/redis.js';
 import type { Repo } from '../storage/repo.js';
+import type { TeamRow } from '../storage/schema.js';
 import { hashKey } from './key-format.js';
 import { toAccessPolicy } from './policy-schema.js';
 import type { AccessPolicy, Principal } from './types.js';
@@ -38,16 +39,60 @@ export const OPEN_CHECK_TTL_MS = 5_000;
 
 export const ANONYMOUS: Principal = { keyId: null, teamId: null, key: null, team: null, metadata: {} };
 
+/** A team as the admin API and CLI show it; `source: "config"` teams are declared in gateway.yaml and read-only there. */
+export interface TeamRecord {
+  id: string;
+  name: string;
+  policy: AccessPolicy;
+  metadata: unknown;
+  /** When the database row was created; null for a config team. */
+  createdAt: string | null;
+  source: 'config' | 'database';
+}
+
+/** Teams from gateway.yaml and from the database as one view: a config team wins over a database row with its id. */
+export interface TeamsView {
+  /** A team declared in config (synchronous: key lookups use it on every cache miss). */
+  declared(id: string): { name: string; policy: AccessPolicy } | null;
+  get(id: string): Promise<TeamRecord | null>;
+  /** Config teams and database teams, by id. */
+  list(): Promise<TeamRecord[]>;
+}
+
+export function teamRecord(t: TeamRow): TeamRecord {
+  return { id: t.id, name: t.name, policy: toAccessPolicy(t.policy), metadata: t.metadata, createdAt: t.createdAt.toISOString(), source: 'database' };
+}
+
+export function createTeamsView(teams: GatewayConfig['teams'], repo: Pick<Repo, 'getTeam' | 'listTeams'>): TeamsView {
+  const declared = new Map(Object.entries(teams).map(([id, { name, ...policy }]) => [id, { name: name ?? id, policy: toAccessPolicy(policy) }]));
+  const fromConfig = (id: string): TeamRecord | null => {
+    const t = declared.get(id);
+    return t ? { id, name: t.name, policy: t.policy, metadata: {}, createdAt: null, source: 'config' } : null;
+  };
+  return {
+    declared: (id) => declared.get(id) ?? null,
+    async get(id) {
+      const row = fromConfig(id) ? null : await repo.getTeam(id);
+      return fromConfig(id) ?? (row ? teamRecord(row) : null);
+    },
+    async list() {
+      // A database row that shares a config team's id is that team's mirror (keys need a row to point at): config shows.
+      const rows = (await repo.listTeams()).filter((t) => !declared.has(t.id)).map(teamRecord);
+      return [...[...declared.keys()].map((id) => fromConfig(id)!), ...rows].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+    },
+  };
+}
+
 /** Synchronous so a config reload can swap it in one step; deps subscribes `drop` to the Redis channel. */
-export function createKeyStore(deps: { config: GatewayConfig; repo: Repo; redis: SharedRedis | null }): KeyStore {
+export function createKeyStore(deps: { config: GatewayConfig; repo: Repo; redis: SharedRedis | null; teams?: TeamsView }): KeyStore {
   const { config, repo, redis } = deps;
+  const teams = deps.teams ?? createTeamsView(config.teams, repo);
   const ttl = config.auth.keyCacheTtlMs;
-  const teamPolicy = new Map<string, AccessPolicy>(Object.entries(config.teams).map(([id, { name: _name, ...policy }]) => [id, toAccessPolicy(policy)]));
   const fromConfig = new Map<string, { principal: Principal; expiresAt: Date | null }>();
   for (const k of config.keys) {
     const { id, key, hash, team, expiresAt, metadata, ...policy } = k;
     fromConfig.set(hash ?? hashKey(key!), {
-      principal: { keyId: id, teamId: team ?? null, key: toAccessPolicy(policy), team: team ? teamPolicy.get(team)! : null, metadata },
+      principal: { keyId: id, teamId: team ?? null, key: toAccessPolicy(policy), team: team ? teams.declared(team)!.policy : null, metadata },
       expiresAt: expiresAt ?? null,
     });
   }
@@ -92,11 +137,13 @@ export function createKeyStore(deps: { config: GatewayConfig; repo: Repo; redis:
     if (!found) return { result: { ok: false, reason: 'unknown' }, expiresAt: null, until };
     const { key, team } = found;
     if (key.revokedAt) return { result: { ok: false, reason: 'revoked' }, expiresAt: null, until };
+    // A team declared in config rules its keys; the database row is only what the key points at.
+    const teamPolicy = key.teamId ? (teams.declared(key.teamId)?.policy ?? (team ? toAccessPolicy(team.policy) : null)) : null;
     const principal: Principal = {
       keyId: key.id,
       teamId: key.teamId,
       key: toAccessPolicy(key.policy),
-      team: team ? toAccessPolicy(team.policy) : null,
+      team: teamPolicy,
       metadata: (key.metadata ?? {}) as Record<string, string>,
     };
     return { result: { ok: true, principal }, expiresAt: key.expiresAt, until };

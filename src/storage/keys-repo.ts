@@ -17,6 +17,8 @@ export interface KeysRepo {
   getTeam(id: string): Promise<TeamRow | null>;
   listTeams(): Promise<TeamRow[]>;
   upsertTeam(row: NewTeam): Promise<TeamRow>;
+  /** Deletes a team no key points at; false when there was no such team. */
+  deleteTeam(id: string): Promise<boolean>;
 }
 
 export function keysRepo(db: Db): KeysRepo {
@@ -68,6 +70,10 @@ export function keysRepo(db: Db): KeysRepo {
         .onConflictDoUpdate({ target: teams.id, set: { name: row.name, policy: row.policy, metadata: row.metadata } })
         .returning();
       return t!;
+    },
+    async deleteTeam(id) {
+      const rows = await db.delete(teams).where(eq(teams.id, id)).returning({ id: teams.id });
+      return rows.length > 0;
     },
   };
 }

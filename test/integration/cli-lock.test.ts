@@ -13,6 +13,8 @@ import { startTestGateway } from '../helpers/gateway.js';
 const ADMIN = 'admin-key-cli-lock-0123456789';
 const root = new URL('../../', import.meta.url).pathname;
 const providers = { mock: { kind: 'mock', models: ['echo'] } };
+/** A team declared in gateway.yaml, as the README pairs it with keys the CLI creates. */
+const teams = { ml: { name: 'ML', models: ['mock/*'] } };
 const tmp = mkdtempSync(join(tmpdir(), 'gw-cli-lock-'));
 const dir = join(tmp, 'data');
 const lockFile = join(dir, LOCK_FILE);
@@ -38,7 +40,7 @@ const lock = () => JSON.parse(readFileSync(lockFile, 'utf8')) as { pid: number; 
 
 let gw: RunningGateway;
 beforeAll(async () => {
-  gw = await startTestGateway({ providers, storage: { dataDir: dir } }, { GATEWAY_ADMIN_KEY: ADMIN });
+  gw = await startTestGateway({ providers, teams, storage: { dataDir: dir } }, { GATEWAY_ADMIN_KEY: ADMIN });
 });
 afterAll(async () => {
   await gw?.stop();
@@ -72,6 +74,18 @@ describe('a gateway on a PGlite directory', { timeout: 120_000 }, () => {
     expect(r.code, r.stdout + r.stderr).toBe(0);
     expect(r.stdout).toMatch(/^sk-gw-/);
     expect(r.stdout).not.toContain('warning'); // the second key changes nothing
+  });
+
+  it('teams declared in gateway.yaml show in `teams list`, take keys, and are read-only', async () => {
+    const list = await gateway(['teams', 'list', '--json'], { GATEWAY_ADMIN_KEY: ADMIN });
+    expect(list.code, list.stdout + list.stderr).toBe(0);
+    expect(JSON.parse(list.stdout)).toContainEqual(expect.objectContaining({ id: 'ml', name: 'ML', source: 'config' }));
+    const created = await gateway(['keys', 'create', '--name', 'in-ml', '--team', 'ml', '--json'], { GATEWAY_ADMIN_KEY: ADMIN });
+    expect(created.code, created.stdout + created.stderr).toBe(0);
+    expect((JSON.parse(created.stdout) as { record: { team: string } }).record.team).toBe('ml');
+    const edit = await gateway(['teams', 'set', 'ml', '--name', 'Renamed'], { GATEWAY_ADMIN_KEY: ADMIN });
+    expect(edit.code).not.toBe(0);
+    expect(edit.stdout).toContain('declared in gateway.yaml');
   });
 
   it('sessions list and audit verify show the gateway’s data, not an empty second instance', async () => {

@@ -3,7 +3,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { UNAVAILABLE_META } from '../../src/mcp/listing.js';
+import { UNAVAILABLE_META } from '../../src/mcp/inbound/listing.js';
 import type { RunningGateway } from '../../src/server.js';
 import { startTestGateway } from '../helpers/gateway.js';
 import { connect, KEYS, startFixture, stdioFixture, textOf, until, type Fixture } from '../helpers/mcp.js';

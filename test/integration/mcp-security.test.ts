@@ -98,7 +98,7 @@ describe('MCP sessions', () => {
       const client = new Client({ name: 'lb', version: '1' });
       await client.connect(new StreamableHTTPClientTransport(new URL(`${a.url}/mcp`), { fetch: lb, requestInit: { headers: { authorization: `Bearer ${TEST_KEY}` } } }));
       for (let i = 0; i < 3; i++) expect(textOf(await client.callTool({ name: 'fixture__echo', arguments: { text: `r${i}` } }))).toBe(`fixture: r${i}`);
-      expect(a.deps.mcpSessions.localCount() + b.deps.mcpSessions.localCount()).toBe(2);
+      expect(a.mcp.localCount() + b.mcp.localCount()).toBe(2);
       await client.close();
     } finally {
       await a.stop();

@@ -109,7 +109,8 @@ describe('keys', () => {
   it('refuses the admin API without the admin key', async () => {
     const res = await fetch(`${a.url}/admin/keys`, { headers: { authorization: `Bearer ${keys.good}` } });
     expect(res.status).toBe(401);
-    expect((await fetch(`${a.url}/admin/openapi.json`)).status).toBe(200);
+    expect((await fetch(`${a.url}/admin/openapi.json`)).status).toBe(401);
+    expect((await fetch(`${a.url}/admin/openapi.json`, { headers: { authorization: `Bearer ${ADMIN}` } })).status).toBe(200);
   });
 
   it('creates, lists and revokes keys from the CLI', async () => {

@@ -1,8 +1,10 @@
 // MCP over Streamable HTTP at /mcp (federated) and /mcp/:id (one upstream or virtual server), legacy /sse + /messages.
 import { Hono, type Context } from 'hono';
 import { asGatewayError, publicMessage } from '../../errors.js';
-import { originGuard } from '../../mcp/origin.js';
-import { rpcError } from '../../mcp/sessions.js';
+import { originGuard } from '../../mcp/inbound/origin.js';
+import { rpcError } from '../../mcp/inbound/rpc-response.js';
+import type { McpSessions } from '../../mcp/inbound/sessions.js';
+import type { RequestFacts } from '../../mcp/inbound/request-facts.js';
 import { authenticate } from '../authenticate.js';
 import { limitRpcBody } from '../body-limit.js';
 import { MAX_JSON_DEPTH, nestsDeeper } from '../body.js';
@@ -47,8 +49,13 @@ function trackStream(res: Response, end: () => void): Response {
 /** The MCP spec's session id: visible ASCII; ours are UUIDs, so anything long is not one of them. */
 const SESSION_ID = /^[\x21-\x7e]{1,256}$/;
 
-async function handle(c: Context<AppEnv>): Promise<Response> {
-  const deps = c.var.deps;
+/** The gateway's own request id and the accepted x-session-id (request-context refused an invalid one), for the MCP handlers. */
+function factsOf(c: Context<AppEnv>): RequestFacts {
+  const agent = c.req.header('x-session-id');
+  return { requestId: c.var.requestId, principal: c.var.principal, ...(agent !== undefined ? { agentSessionId: agent } : {}) };
+}
+
+async function handle(mcp: McpSessions, c: Context<AppEnv>): Promise<Response> {
   const sid = c.req.header('mcp-session-id');
   if (sid !== undefined && !SESSION_ID.test(sid)) return rpcError(400, -32600, 'Bad Request: Mcp-Session-Id must be 1-256 visible ASCII characters.');
   let body: unknown;
@@ -61,7 +68,7 @@ async function handle(c: Context<AppEnv>): Promise<Response> {
     }
     if (nestsDeeper(body, MAX_JSON_DEPTH)) return rpcError(400, -32600, TOO_DEEP);
   }
-  const res = await deps.mcpSessions.handle({ raw: c.req.raw, route: c.req.param('id') ?? '', principal: c.var.principal, body });
+  const res = await mcp.handle({ ...factsOf(c), raw: c.req.raw, route: c.req.param('id') ?? '', body });
   const end = c.var.deferEnd();
   // The standalone GET stream lives as long as the session: it must not hold up a graceful shutdown.
   if (c.req.method === 'GET') {
@@ -71,18 +78,23 @@ async function handle(c: Context<AppEnv>): Promise<Response> {
   return trackStream(res, end);
 }
 
-export function mcpRoutes(): Hono<AppEnv> {
+export function mcpRoutes(mcp: McpSessions): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
-  let guard: ReturnType<typeof originGuard> | null = null;
+  // Rebuilt when a reload brings a new config: allowedOrigins and allowedHosts apply without a restart.
+  let guard: { config: object; check: ReturnType<typeof originGuard> } | null = null;
   for (const p of [...PATHS, ...LEGACY]) {
-    app.use(p, async (c, next) => (guard ??= originGuard(c.var.deps.config))(c, next));
+    app.use(p, async (c, next) => {
+      const config = c.var.deps.runtime.config;
+      if (guard?.config !== config) guard = { config, check: originGuard(config) };
+      return guard.check(c, next);
+    });
     app.use(p, authenticate());
-    app.use(p, limitRpcBody((c) => c.var.deps.config.server.bodyLimitBytes));
+    app.use(p, limitRpcBody((c) => c.var.deps.runtime.config.server.bodyLimitBytes));
   }
-  for (const p of PATHS) app.on(['GET', 'POST', 'DELETE'], p, handle);
+  for (const p of PATHS) app.on(['GET', 'POST', 'DELETE'], p, (c) => handle(mcp, c));
   const openSse = (c: Context<AppEnv>) => {
     c.var.deferEnd()(); // a legacy stream lives as long as its session
-    return c.var.deps.mcpSessions.legacy.open(c.req.param('id') ?? '', c.var.principal);
+    return mcp.legacy.open(c.req.param('id') ?? '', c.var.principal);
   };
   app.get('/sse', openSse);
   app.get('/sse/:id', openSse);
@@ -94,7 +106,7 @@ export function mcpRoutes(): Hono<AppEnv> {
       return rpcError(400, -32700, 'Parse error: Invalid JSON');
     }
     if (nestsDeeper(body, MAX_JSON_DEPTH)) return rpcError(400, -32600, TOO_DEEP);
-    return c.var.deps.mcpSessions.legacy.post(c.req.query('sessionId'), c.var.principal, body, c.req.raw.headers);
+    return mcp.legacy.post(c.req.query('sessionId'), factsOf(c), body, c.req.raw.headers);
   });
   app.onError((err, c) => {
     const e = asGatewayError(err);

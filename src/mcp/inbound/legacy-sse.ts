@@ -2,11 +2,11 @@
 import { randomUUID } from 'node:crypto';
 import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
 import type { JSONRPCMessage } from '@modelcontextprotocol/sdk/types.js';
-import type { Deps } from '../deps.js';
-import type { Principal } from '../policy/types.js';
-import { createView } from './catalog.js';
-import { createInboundServer, type SessionInfo } from './server.js';
-import { rpcError } from './sessions.js';
+import type { Principal } from '../../policy/types.js';
+import { emptyView } from '../upstream/catalog.js';
+import { factsAuthInfo, type RequestFacts } from './request-facts.js';
+import { rpcError } from './rpc-response.js';
+import { createInboundServer, type InboundParts, type SessionInfo } from './server.js';
 
 /** One SSE stream per session; the stream lives on one replica, so these sessions are in-process by nature. */
 class SseStreamTransport implements Transport {
@@ -47,18 +47,24 @@ class SseStreamTransport implements Transport {
 
 interface LegacySession {
   info: SessionInfo;
+  route: string;
   transport: SseStreamTransport;
 }
 
 export interface LegacySse {
   open(route: string, principal: Principal): Promise<Response>;
-  post(sessionId: string | undefined, principal: Principal, body: unknown, headers: Headers): Promise<Response>;
+  /** One POST /messages: `facts` are the gateway's, for the handlers of the messages it carries. */
+  post(sessionId: string | undefined, facts: RequestFacts, body: unknown, headers: Headers): Promise<Response>;
+  /** After a config reload: re-resolve each session's route; a client whose view changed is told list_changed. */
+  refresh(): void;
   close(): Promise<void>;
 }
 
-export function createLegacySse(deps: Deps): LegacySse {
+const LIST_CHANGED = ['notifications/tools/list_changed', 'notifications/prompts/list_changed', 'notifications/resources/list_changed'];
+
+export function createLegacySse(parts: InboundParts): LegacySse {
   const sessions = new Map<string, LegacySession>();
-  const unlisten = deps.hub.listen({
+  const unlisten = parts.hub.listen({
     onListChanged(sid, kinds) {
       for (const { info, transport } of sessions.values()) {
         if (!info.view.servers.includes(sid)) continue;
@@ -78,31 +84,40 @@ export function createLegacySse(deps: Deps): LegacySse {
 
   return {
     async open(route, principal) {
-      const view = createView(deps.config, route);
+      const view = parts.catalog().view(route);
       if (!view) return rpcError(404, -32001, `No MCP server or virtual server "${route}".`);
       const id = randomUUID().replaceAll('-', '');
       const info: SessionInfo = { id, principal, view, subscriptions: new Set() };
       const transport = new SseStreamTransport(id, `/messages?sessionId=${id}`);
-      const server = createInboundServer(deps, info);
-      sessions.set(id, { info, transport });
+      const server = createInboundServer(parts, info);
+      sessions.set(id, { info, route, transport });
       server.onclose = () => {
         sessions.delete(id);
         for (const s of info.subscriptions) {
           const [sid, uri] = s.split('\0') as [string, string];
-          void deps.hub.unsubscribe(sid, uri, id).catch(() => undefined);
+          void parts.hub.unsubscribe(sid, uri, id).catch(() => undefined);
         }
       };
       await server.connect(transport);
       return new Response(transport.stream, { headers: { 'content-type': 'text/event-stream', 'cache-control': 'no-cache, no-transform', connection: 'keep-alive' } });
     },
-    async post(sessionId, principal, body, headers) {
+    async post(sessionId, facts, body, headers) {
       if (!sessionId) return rpcError(400, -32000, 'Bad Request: sessionId query parameter is required');
       const s = sessions.get(sessionId);
-      if (!s || s.info.principal.keyId !== principal.keyId) return rpcError(404, -32001, 'Session not found');
-      s.info.principal = principal;
-      const requestInfo = { headers: Object.fromEntries(headers.entries()) };
-      for (const m of Array.isArray(body) ? body : [body]) s.transport.onmessage?.(m as JSONRPCMessage, { requestInfo });
+      if (!s || s.info.principal.keyId !== facts.principal.keyId) return rpcError(404, -32001, 'Session not found');
+      s.info.principal = facts.principal;
+      const extra = { requestInfo: { headers: Object.fromEntries(headers.entries()) }, authInfo: factsAuthInfo(facts) };
+      for (const m of Array.isArray(body) ? body : [body]) s.transport.onmessage?.(m as JSONRPCMessage, extra);
       return new Response('Accepted', { status: 202 });
+    },
+    refresh() {
+      const catalog = parts.catalog();
+      for (const { info, route, transport } of sessions.values()) {
+        const next = catalog.view(route) ?? emptyView(route);
+        if (next.signature === info.view.signature) continue;
+        info.view = next;
+        for (const method of LIST_CHANGED) void transport.send({ jsonrpc: '2.0', method }).catch(() => undefined);
+      }
     },
     async close() {
       unlisten();

@@ -1,10 +1,10 @@
 // Listing and name resolution for a view: merges upstream lists, renames, and reports servers left out.
-import type { Deps } from '../deps.js';
-import { principalAllowsMcp } from '../policy/steps/authorize.js';
-import type { Principal } from '../policy/types.js';
-import { federatedName, serverOfName, type NamedKind, type View } from './catalog.js';
-import type { ListKind } from './hub.js';
-import type { JsonObject } from './rpc.js';
+import { principalAllowsMcp } from '../../policy/steps/authorize.js';
+import type { Principal } from '../../policy/types.js';
+import { federatedName, serverOfName, type NamedKind, type View } from '../upstream/catalog.js';
+import type { Hub } from '../upstream/hub.js';
+import type { ListKind } from '../upstream/lists.js';
+import type { JsonObject } from '../upstream/rpc.js';
 
 /** `_meta` key on list results naming the servers that were down or too slow to be listed. */
 export const UNAVAILABLE_META = 'io.github.mcp-agent-gateway/unavailable';
@@ -17,8 +17,8 @@ const FIELD: Record<ListKind, 'name' | 'uri' | 'uriTemplate'> = {
 };
 
 /** Lists what the view offers and the principal may use: tools by their federated name, the rest by server. */
-export async function listView(deps: Deps, view: View, kind: ListKind, principal: Principal): Promise<JsonObject> {
-  const settled = await Promise.allSettled(view.servers.map((sid) => deps.hub.list(sid, kind)));
+export async function listView(hub: Pick<Hub, 'list'>, view: View, kind: ListKind, principal: Principal): Promise<JsonObject> {
+  const settled = await Promise.allSettled(view.servers.map((sid) => hub.list(sid, kind)));
   const items: JsonObject[] = [];
   const missing: { server: string; reason: string }[] = [];
   settled.forEach((s, i) => {
@@ -42,17 +42,17 @@ export async function listView(deps: Deps, view: View, kind: ListKind, principal
 }
 
 /** Maps a client-facing tool or prompt name to its server and upstream name, or null when unknown here. */
-export async function resolveName(deps: Deps, view: View, kind: NamedKind, exposed: string): Promise<{ serverId: string; name: string } | null> {
+export async function resolveName(hub: Pick<Hub, 'list'>, view: View, kind: NamedKind, exposed: string): Promise<{ serverId: string; name: string } | null> {
   if (view.kind === 'upstream') return { serverId: view.id, name: exposed };
   const hinted = view.kind === 'federated' ? serverOfName(exposed) : null;
   const candidates = hinted && view.servers.includes(hinted.serverId) ? [hinted.serverId] : view.servers;
   for (const sid of candidates) {
-    const items = await deps.hub.list(sid, kind).catch(() => null);
+    const items = await hub.list(sid, kind).catch(() => null);
     const hit = items?.find((it) => view.exposeName(kind, sid, String(it.name)) === exposed);
     if (hit) return { serverId: sid, name: String(hit.name) };
   }
   // The server may be down or slow to list: a plain federated name still routes, so the call can report why.
-  if (hinted && candidates.length === 1 && view.exposeName(kind, hinted.serverId, hinted.rest) === exposed) {
+  if (hinted && candidates.length === 1 && candidates[0] === hinted.serverId && view.exposeName(kind, hinted.serverId, hinted.rest) === exposed) {
     return { serverId: hinted.serverId, name: hinted.rest };
   }
   return null;

@@ -1,8 +1,8 @@
 // DNS-rebinding protection for the MCP routes: Host and Origin must be localhost, the configured host, or allow-listed.
 import type { MiddlewareHandler } from 'hono';
-import type { GatewayConfig } from '../config.js';
-import { GatewayError } from '../errors.js';
-import type { AppEnv } from '../http/context.js';
+import type { GatewayConfig } from '../../config.js';
+import { GatewayError } from '../../errors.js';
+import type { AppEnv } from '../../http/context.js';
 
 const LOOPBACK = new Set(['localhost', '127.0.0.1', '[::1]', '::1']);
 const WILDCARD = new Set(['0.0.0.0', '::', '[::]', '']);

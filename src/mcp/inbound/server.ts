@@ -1,5 +1,5 @@
 // The inbound MCP server of one client session: the SDK's low-level Server with handlers that relay to the hub.
-import { HEADER_VALUE_MAX } from '../http/text-bounds.js';
+import { HEADER_VALUE_MAX } from '../../http/text-bounds.js';
 import { Server } from '@modelcontextprotocol/sdk/server/index.js';
 import type { RequestHandlerExtra } from '@modelcontextprotocol/sdk/shared/protocol.js';
 import {
@@ -19,13 +19,17 @@ import {
   type Notification,
   type Request,
 } from '@modelcontextprotocol/sdk/types.js';
-import { runMcpOperation, type McpCallContext, type McpMethod } from '../broker/tools.js';
-import type { Deps } from '../deps.js';
-import type { Principal } from '../policy/types.js';
-import type { View } from './catalog.js';
+import type { McpCallContext } from '../../broker/context.js';
+import type { McpMethod, McpOperation } from '../../broker/mcp-operation.js';
+import type { Logger } from '../../log.js';
+import type { Principal } from '../../policy/types.js';
+import type { Catalog, View } from '../upstream/catalog.js';
+import type { Hub } from '../upstream/hub.js';
 import { listView, resolveName } from './listing.js';
-import type { RelayCaller } from './relay.js';
-import { ErrorCode, LooseResult, rawRequestHandler, RpcError, type JsonObject, type RpcMessage } from './rpc.js';
+import { newRequestId, readFacts } from './request-facts.js';
+import type { RelayCaller } from '../upstream/relay.js';
+import { ErrorCode, LooseResult, RpcError, type JsonObject, type RpcMessage } from '../upstream/rpc.js';
+import { rawRequestHandler } from '../sdk-adapter.js';
 
 type Extra = RequestHandlerExtra<Request, Notification>;
 
@@ -34,16 +38,28 @@ export interface SessionInfo {
   id: string;
   /** The caller of the latest request on this session (same key every time; its rules may have changed). */
   principal: Principal;
+  /** What the session's route serves; replaced when a config reload changes the catalog. */
   view: View;
   logLevel?: LoggingLevel;
   /** `<serverId>\0<upstream uri>` of each resource subscription. */
   subscriptions: Set<string>;
 }
 
+/** What inbound sessions need from the gateway, and nothing more: this layer never sees Deps. */
+export interface InboundParts {
+  hub: Pick<Hub, 'list' | 'request' | 'subscribe' | 'unsubscribe' | 'listen'>;
+  /** The catalog of the current runtime (a config reload replaces it). */
+  catalog(): Catalog;
+  /** Runs tools/call, resources/read and prompts/get through the broker: policy, upstream call, trace. */
+  operate(ctx: McpCallContext, op: McpOperation): Promise<JsonObject>;
+  log: Logger;
+}
+
 const LEVELS = LoggingLevelSchema.options;
 const VERSION = '0.1.0';
 
-export function createInboundServer(deps: Deps, session: SessionInfo): Server {
+export function createInboundServer(parts: InboundParts, session: SessionInfo): Server {
+  const { hub } = parts;
   const server = new Server(
     { name: session.view.kind === 'federated' ? 'mcp-agent-gateway' : `mcp-agent-gateway/${session.view.id}`, version: VERSION },
     {
@@ -56,7 +72,7 @@ export function createInboundServer(deps: Deps, session: SessionInfo): Server {
       },
     },
   );
-  const { view } = session;
+  const who = (extra: Extra): Principal => readFacts(extra.authInfo)?.principal ?? session.principal;
 
   function caller(extra: Extra): RelayCaller {
     const caps = server.getClientCapabilities();
@@ -74,14 +90,16 @@ export function createInboundServer(deps: Deps, session: SessionInfo): Server {
 
   function context(extra: Extra): McpCallContext {
     const headers = extra.requestInfo?.headers ?? {};
-    const agentSession = headers['x-session-id'];
+    const facts = readFacts(extra.authInfo);
+    const principal = facts?.principal ?? session.principal;
     const token = extra._meta?.progressToken;
     return {
-      requestId: String(headers['x-request-id'] ?? extra.requestId),
-      sessionId: typeof agentSession === 'string' ? agentSession : session.id,
+      // The gateway's id of this HTTP request, as its x-request-id response header says: never the client's header.
+      requestId: facts?.requestId ?? newRequestId(),
+      sessionId: facts?.agentSessionId ?? session.id,
       mcpSessionId: session.id,
-      keyId: session.principal.keyId,
-      principal: session.principal,
+      keyId: principal.keyId,
+      principal,
       signal: extra.signal,
       caller: caller(extra),
       startedAt: performance.now(),
@@ -93,7 +111,7 @@ export function createInboundServer(deps: Deps, session: SessionInfo): Server {
   }
 
   async function resolveUri(uri: string): Promise<{ serverId: string; uri: string }> {
-    const r = view.resolveUri(uri);
+    const r = session.view.resolveUri(uri);
     if (!r) throw new RpcError(-32002, `Resource not found: ${uri}`, { uri });
     return r;
   }
@@ -103,41 +121,41 @@ export function createInboundServer(deps: Deps, session: SessionInfo): Server {
     if (method === 'resources/read') {
       const exposed = String(params.uri);
       const t = await resolveUri(exposed);
-      return runMcpOperation(deps, context(extra), { method, serverId: t.serverId, exposed, target: t.uri, params: { ...params, uri: t.uri } });
+      return parts.operate(context(extra), { method, serverId: t.serverId, exposed, target: t.uri, params: { ...params, uri: t.uri } });
     }
     const exposed = String(params.name);
-    const t = await resolveName(deps, view, method === 'tools/call' ? 'tools' : 'prompts', exposed);
+    const t = await resolveName(hub, session.view, method === 'tools/call' ? 'tools' : 'prompts', exposed);
     if (!t) throw new RpcError(ErrorCode.InvalidParams, `Unknown ${method === 'tools/call' ? 'tool' : 'prompt'}: ${exposed}`);
-    return runMcpOperation(deps, context(extra), { method, serverId: t.serverId, exposed, target: t.name, params: { ...params, name: t.name } });
+    return parts.operate(context(extra), { method, serverId: t.serverId, exposed, target: t.name, params: { ...params, name: t.name } });
   }
 
   // Raw handlers: results are relayed as the upstream sent them, without the SDK re-validating them.
-  rawRequestHandler(server, ListToolsRequestSchema, () => listView(deps, view, 'tools', session.principal));
-  rawRequestHandler(server, ListPromptsRequestSchema, () => listView(deps, view, 'prompts', session.principal));
-  rawRequestHandler(server, ListResourcesRequestSchema, () => listView(deps, view, 'resources', session.principal));
-  rawRequestHandler(server, ListResourceTemplatesRequestSchema, () => listView(deps, view, 'resourceTemplates', session.principal));
+  rawRequestHandler(server, ListToolsRequestSchema, (_req, extra) => listView(hub, session.view, 'tools', who(extra)));
+  rawRequestHandler(server, ListPromptsRequestSchema, (_req, extra) => listView(hub, session.view, 'prompts', who(extra)));
+  rawRequestHandler(server, ListResourcesRequestSchema, (_req, extra) => listView(hub, session.view, 'resources', who(extra)));
+  rawRequestHandler(server, ListResourceTemplatesRequestSchema, (_req, extra) => listView(hub, session.view, 'resourceTemplates', who(extra)));
   rawRequestHandler(server, CallToolRequestSchema, (req, extra) => operate('tools/call', req, extra));
   rawRequestHandler(server, GetPromptRequestSchema, (req, extra) => operate('prompts/get', req, extra));
   rawRequestHandler(server, ReadResourceRequestSchema, (req, extra) => operate('resources/read', req, extra));
 
   rawRequestHandler(server, SubscribeRequestSchema, async (req) => {
     const t = await resolveUri(String(req.params?.uri));
-    await deps.hub.subscribe(t.serverId, t.uri, session.id);
+    await hub.subscribe(t.serverId, t.uri, session.id);
     session.subscriptions.add(`${t.serverId}\0${t.uri}`);
     return {};
   });
   rawRequestHandler(server, UnsubscribeRequestSchema, async (req) => {
     const t = await resolveUri(String(req.params?.uri));
     session.subscriptions.delete(`${t.serverId}\0${t.uri}`);
-    await deps.hub.unsubscribe(t.serverId, t.uri, session.id);
+    await hub.unsubscribe(t.serverId, t.uri, session.id);
     return {};
   });
 
   rawRequestHandler(server, SetLevelRequestSchema, async (req) => {
     session.logLevel = LoggingLevelSchema.parse(req.params?.level);
     // Upstream connections are shared, so their level is only a hint; the gateway filters per session.
-    for (const sid of view.servers) {
-      void deps.hub.request(sid, { method: 'logging/setLevel', params: { level: session.logLevel } }).catch(() => undefined);
+    for (const sid of session.view.servers) {
+      void hub.request(sid, { method: 'logging/setLevel', params: { level: session.logLevel } }).catch(() => undefined);
     }
     return {};
   });
@@ -147,15 +165,15 @@ export function createInboundServer(deps: Deps, session: SessionInfo): Server {
     const ref = (params.ref ?? {}) as JsonObject;
     let target: { serverId: string; ref: JsonObject } | null = null;
     if (ref.type === 'ref/prompt') {
-      const t = await resolveName(deps, view, 'prompts', String(ref.name));
+      const t = await resolveName(hub, session.view, 'prompts', String(ref.name));
       if (t) target = { serverId: t.serverId, ref: { ...ref, name: t.name } };
     } else if (ref.type === 'ref/resource') {
-      const t = view.resolveUri(String(ref.uri));
+      const t = session.view.resolveUri(String(ref.uri));
       if (t) target = { serverId: t.serverId, ref: { ...ref, uri: t.uri } };
     }
     if (!target) throw new RpcError(ErrorCode.InvalidParams, 'Unknown completion reference.');
     try {
-      return await deps.hub.request(target.serverId, { method: 'completion/complete', params: { ...params, ref: target.ref } }, { signal: extra.signal });
+      return await hub.request(target.serverId, { method: 'completion/complete', params: { ...params, ref: target.ref } }, { signal: extra.signal });
     } catch (err) {
       if (err instanceof Error && 'code' in err && err.code === ErrorCode.MethodNotFound) return { completion: { values: [] } };
       throw err;

@@ -1,6 +1,6 @@
 // Where MCP session records live so any replica can serve a session: Redis when configured, else this process.
 import { Redis } from 'ioredis';
-import type { Logger } from '../log.js';
+import type { Logger } from '../../log.js';
 
 /** Enough to rebuild a session's server on another replica: who owns it, which route, what was negotiated. */
 export interface SessionRecord {

@@ -2,40 +2,46 @@
 import { randomUUID } from 'node:crypto';
 import type { Server } from '@modelcontextprotocol/sdk/server/index.js';
 import { WebStandardStreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/webStandardStreamableHttp.js';
-import type { Deps } from '../deps.js';
-import type { Principal } from '../policy/types.js';
-import { createView } from './catalog.js';
-import type { Hub } from './hub.js';
+import type { Principal } from '../../policy/types.js';
+import { emptyView } from '../upstream/catalog.js';
 import { createLegacySse, type LegacySse } from './legacy-sse.js';
-import { createInboundServer, type SessionInfo } from './server.js';
+import { factsAuthInfo, type RequestFacts } from './request-facts.js';
+import { rpcError } from './rpc-response.js';
+import { createInboundServer, type InboundParts, type SessionInfo } from './server.js';
 import type { SessionRecord, SessionStore } from './session-store.js';
 
-interface Runtime extends SessionInfo {
+/** Kept for callers that imported it from here; it lives in rpc-response.ts. */
+
+interface LocalSession extends SessionInfo {
   route: string;
   server: Server;
   transport: WebStandardStreamableHTTPServerTransport;
   lastSeen: number;
 }
 
-export interface McpRequest {
+export interface McpRequest extends RequestFacts {
   raw: Request;
   route: string;
-  principal: Principal;
   /** The parsed POST body, when there is one. */
   body?: unknown;
+}
+
+export interface McpSessionsOptions extends InboundParts {
+  /** Session records (Redis or memory); closed by close(). */
+  store: SessionStore;
+  /** Idle time after which this replica forgets a session (read on each sweep, so a reload applies). */
+  sessionTtlMs(): number;
 }
 
 export interface McpSessions {
   handle(req: McpRequest): Promise<Response>;
   /** Sessions of the legacy HTTP+SSE transport (/sse + /messages). */
   legacy: LegacySse;
-  /** Runtimes held by this replica (for tests and metrics). */
+  /** After a config reload: each session's route is looked up in the new catalog; a client whose view changed is told list_changed. */
+  refresh(): void;
+  /** Sessions held by this replica (for tests and metrics). */
   localCount(): number;
   close(): Promise<void>;
-}
-
-export function rpcError(status: number, code: number, message: string): Response {
-  return Response.json({ jsonrpc: '2.0', error: { code, message }, id: null }, { status });
 }
 
 function isInitialize(body: unknown): body is { params?: Partial<SessionRecord> & { capabilities?: object; clientInfo?: object } } {
@@ -43,62 +49,63 @@ function isInitialize(body: unknown): body is { params?: Partial<SessionRecord> 
   return msgs.some((m) => m && typeof m === 'object' && (m as { method?: unknown }).method === 'initialize');
 }
 
-export function createMcpSessions(deps: Deps, hub: Hub, store: SessionStore): McpSessions {
-  const local = new Map<string, Runtime>();
+export function createMcpSessions(opts: McpSessionsOptions): McpSessions {
+  const { store, hub, log } = opts;
+  const local = new Map<string, LocalSession>();
 
-  function build(id: string, route: string, principal: Principal): Runtime | null {
-    const view = createView(deps.config, route);
+  function build(id: string, route: string, principal: Principal): LocalSession | null {
+    const view = opts.catalog().view(route);
     if (!view) return null;
     const info: SessionInfo = { id, principal, view, subscriptions: new Set() };
-    const server = createInboundServer(deps, info);
+    const server = createInboundServer(opts, info);
     const transport = new WebStandardStreamableHTTPServerTransport({
       sessionIdGenerator: () => id,
       onsessionclosed: () => void end(id),
     });
-    const rt: Runtime = Object.assign(info, { route, server, transport, lastSeen: Date.now() });
-    server.onclose = () => void release(rt);
-    return rt;
+    const s: LocalSession = Object.assign(info, { route, server, transport, lastSeen: Date.now() });
+    server.onclose = () => void release(s);
+    return s;
   }
 
-  async function release(rt: Runtime): Promise<void> {
-    if (local.get(rt.id) !== rt) return;
-    local.delete(rt.id);
-    for (const s of rt.subscriptions) {
-      const [sid, uri] = s.split('\0') as [string, string];
-      await hub.unsubscribe(sid, uri, rt.id).catch(() => undefined);
+  async function release(s: LocalSession): Promise<void> {
+    if (local.get(s.id) !== s) return;
+    local.delete(s.id);
+    for (const sub of s.subscriptions) {
+      const [sid, uri] = sub.split('\0') as [string, string];
+      await hub.unsubscribe(sid, uri, s.id).catch(() => undefined);
     }
-    await rt.server.close().catch(() => undefined);
+    await s.server.close().catch(() => undefined);
   }
 
   async function end(id: string): Promise<void> {
-    await store.delete(id).catch((err: Error) => deps.log.warn({ err: err.message }, 'mcp: could not delete a session record'));
-    const rt = local.get(id);
-    if (rt) await release(rt);
+    await store.delete(id).catch((err: Error) => log.warn({ err: err.message }, 'mcp: could not delete a session record'));
+    const s = local.get(id);
+    if (s) await release(s);
   }
 
   /** Rebuilds a session another replica (or an earlier process) created, by replaying its initialize. */
-  async function rehydrate(rec: SessionRecord, principal: Principal): Promise<Runtime | null> {
-    const rt = build(rec.id, rec.route, principal);
-    if (!rt) return null;
-    await rt.server.connect(rt.transport);
+  async function rehydrate(rec: SessionRecord, principal: Principal): Promise<LocalSession | null> {
+    const s = build(rec.id, rec.route, principal);
+    if (!s) return null;
+    await s.server.connect(s.transport);
     const url = 'http://gateway.internal/mcp';
     const headers = { 'content-type': 'application/json', accept: 'application/json, text/event-stream' };
     const init = { jsonrpc: '2.0', id: 'gateway-rehydrate', method: 'initialize', params: { protocolVersion: rec.protocolVersion, capabilities: rec.capabilities, clientInfo: rec.clientInfo } };
-    await (await rt.transport.handleRequest(new Request(url, { method: 'POST', headers, body: JSON.stringify(init) }))).text();
+    await (await s.transport.handleRequest(new Request(url, { method: 'POST', headers, body: JSON.stringify(init) }))).text();
     const done = { jsonrpc: '2.0', method: 'notifications/initialized' };
     const h2 = { ...headers, 'mcp-session-id': rec.id, 'mcp-protocol-version': rec.protocolVersion };
-    await (await rt.transport.handleRequest(new Request(url, { method: 'POST', headers: h2, body: JSON.stringify(done) }))).text();
-    local.set(rec.id, rt);
-    return rt;
+    await (await s.transport.handleRequest(new Request(url, { method: 'POST', headers: h2, body: JSON.stringify(done) }))).text();
+    local.set(rec.id, s);
+    return s;
   }
 
   async function initialize(req: McpRequest, params: Partial<SessionRecord>): Promise<Response> {
     const id = randomUUID().replaceAll('-', '');
-    const rt = build(id, req.route, req.principal);
-    if (!rt) return rpcError(404, -32001, `No MCP server or virtual server "${req.route}".`);
-    await rt.server.connect(rt.transport);
-    local.set(id, rt);
-    const res = await rt.transport.handleRequest(req.raw, { parsedBody: req.body });
+    const s = build(id, req.route, req.principal);
+    if (!s) return rpcError(404, -32001, `No MCP server or virtual server "${req.route}".`);
+    await s.server.connect(s.transport);
+    local.set(id, s);
+    const res = await s.transport.handleRequest(req.raw, { parsedBody: req.body, authInfo: factsAuthInfo(req) });
     if (res.ok) {
       await store.put({
         id,
@@ -110,32 +117,32 @@ export function createMcpSessions(deps: Deps, hub: Hub, store: SessionStore): Mc
         createdAt: Date.now(),
       });
     } else {
-      await release(rt);
+      await release(s);
     }
     return res;
   }
 
-  const legacy = createLegacySse(deps);
+  const legacy = createLegacySse(opts);
   const unlisten = hub.listen({
     onListChanged(sid, kinds) {
-      for (const rt of local.values()) {
-        if (!rt.view.servers.includes(sid)) continue;
-        if (kinds.includes('tools')) void rt.server.sendToolListChanged().catch(() => undefined);
-        if (kinds.includes('prompts')) void rt.server.sendPromptListChanged().catch(() => undefined);
-        if (kinds.includes('resources')) void rt.server.sendResourceListChanged().catch(() => undefined);
+      for (const s of local.values()) {
+        if (!s.view.servers.includes(sid)) continue;
+        if (kinds.includes('tools')) void s.server.sendToolListChanged().catch(() => undefined);
+        if (kinds.includes('prompts')) void s.server.sendPromptListChanged().catch(() => undefined);
+        if (kinds.includes('resources')) void s.server.sendResourceListChanged().catch(() => undefined);
       }
     },
     onResourceUpdated(sid, uri) {
-      for (const rt of local.values()) {
-        const exposed = rt.view.exposeUri(sid, uri);
-        if (exposed !== null && rt.subscriptions.has(`${sid}\0${uri}`)) void rt.server.sendResourceUpdated({ uri: exposed }).catch(() => undefined);
+      for (const s of local.values()) {
+        const exposed = s.view.exposeUri(sid, uri);
+        if (exposed !== null && s.subscriptions.has(`${sid}\0${uri}`)) void s.server.sendResourceUpdated({ uri: exposed }).catch(() => undefined);
       }
     },
   });
 
   const sweep = setInterval(() => {
-    const cutoff = Date.now() - deps.config.mcp.sessionTtlMs;
-    for (const rt of local.values()) if (rt.lastSeen < cutoff) void release(rt);
+    const cutoff = Date.now() - opts.sessionTtlMs();
+    for (const s of local.values()) if (s.lastSeen < cutoff) void release(s);
   }, 60_000);
   sweep.unref();
 
@@ -149,24 +156,37 @@ export function createMcpSessions(deps: Deps, hub: Hub, store: SessionStore): Mc
       if (!id) return rpcError(400, -32000, 'Bad Request: Mcp-Session-Id header is required');
       // The store is the truth: a session ended on another replica is gone here too.
       const rec = await store.get(id);
-      let rt = local.get(id);
+      let s = local.get(id);
       if (!rec || rec.keyId !== req.principal.keyId || rec.route !== req.route) {
-        if (rt && !rec) await release(rt);
+        if (s && !rec) await release(s);
         return rpcError(404, -32001, 'Session not found');
       }
-      rt ??= (await rehydrate(rec, req.principal)) ?? undefined;
-      if (!rt) return rpcError(404, -32001, 'Session not found');
-      rt.lastSeen = Date.now();
-      rt.principal = req.principal;
-      return rt.transport.handleRequest(req.raw, req.body === undefined ? undefined : { parsedBody: req.body });
+      s ??= (await rehydrate(rec, req.principal)) ?? undefined;
+      if (!s) return rpcError(404, -32001, 'Session not found');
+      s.lastSeen = Date.now();
+      s.principal = req.principal;
+      return s.transport.handleRequest(req.raw, { ...(req.body === undefined ? {} : { parsedBody: req.body }), authInfo: factsAuthInfo(req) });
     },
     legacy,
+    refresh() {
+      const catalog = opts.catalog();
+      for (const s of local.values()) {
+        const next = catalog.view(s.route) ?? emptyView(s.route);
+        if (next.signature === s.view.signature) continue;
+        s.view = next;
+        void s.server.sendToolListChanged().catch(() => undefined);
+        void s.server.sendPromptListChanged().catch(() => undefined);
+        void s.server.sendResourceListChanged().catch(() => undefined);
+      }
+      legacy.refresh();
+    },
     localCount: () => local.size,
     async close() {
       await legacy.close();
       clearInterval(sweep);
       unlisten();
-      await Promise.all([...local.values()].map((rt) => release(rt)));
+      await Promise.all([...local.values()].map((s) => release(s)));
+      await store.close();
     },
   };
 }

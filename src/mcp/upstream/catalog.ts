@@ -1,7 +1,7 @@
 // Names clients see: federated `<serverId>__<tool>` (sanitised, hash-suffixed), `<serverId>+<uri>`, and per-route views.
 import { createHash } from 'node:crypto';
 import { UriTemplate } from '@modelcontextprotocol/sdk/shared/uriTemplate.js';
-import type { GatewayConfig } from '../config.js';
+import type { GatewayConfig } from '../../config.js';
 
 const VALID_NAME = /^[a-zA-Z0-9_-]{1,64}$/;
 const SEP = '__';
@@ -37,6 +37,8 @@ export interface View {
   id: string;
   kind: 'federated' | 'upstream' | 'virtual';
   servers: string[];
+  /** Equal for two views that expose the same things the same way: a reload tells sessions only about real changes. */
+  signature: string;
   /** The client-facing name of an upstream tool or prompt, or null when this view hides it. */
   exposeName(kind: NamedKind, serverId: string, name: string): string | null;
   /** The client-facing URI (or template) of an upstream resource, or null when hidden. */
@@ -50,6 +52,7 @@ function upstreamView(id: string): View {
     id,
     kind: 'upstream',
     servers: [id],
+    signature: `upstream:${id}`,
     exposeName: (_k, sid, name) => (sid === id ? name : null),
     exposeUri: (sid, uri) => (sid === id ? uri : null),
     resolveUri: (uri) => ({ serverId: id, uri }),
@@ -61,6 +64,7 @@ function federatedView(servers: string[]): View {
     id: '',
     kind: 'federated',
     servers,
+    signature: `federated:${servers.join(',')}`,
     exposeName: (_k, sid, name) => federatedName(sid, name),
     exposeUri: (sid, uri) => federatedUri(sid, uri),
     resolveUri: (uri) => {
@@ -93,6 +97,7 @@ function virtualView(id: string, def: GatewayConfig['virtualServers'][string], k
     id,
     kind: 'virtual',
     servers,
+    signature: `virtual:${id}:${servers.join(',')}:${JSON.stringify([def.tools, def.prompts, def.resources])}`,
     exposeName: (kind, sid, name) => names[kind].get(federatedName(sid, name)) ?? null,
     exposeUri: (sid, uri) => uris.get(federatedUri(sid, uri)) ?? null,
     resolveUri: (uri) => {
@@ -107,11 +112,47 @@ function virtualView(id: string, def: GatewayConfig['virtualServers'][string], k
   };
 }
 
+type CatalogConfig = Pick<GatewayConfig, 'mcpServers' | 'virtualServers'>;
+
 /** The view for a route id ('' = federated), or null when no upstream or virtual server has that id. */
-export function createView(config: GatewayConfig, id: string): View | null {
+export function createView(config: CatalogConfig, id: string): View | null {
   const upstreams = Object.keys(config.mcpServers);
   if (id === '') return federatedView(upstreams);
   if (config.mcpServers[id]) return upstreamView(id);
   const v = config.virtualServers[id];
   return v ? virtualView(id, v, upstreams) : null;
+}
+
+/** The MCP side of one config: which upstream servers exist and what each route serves. Part of the runtime snapshot. */
+export interface Catalog {
+  /** Upstream server ids, in config order. */
+  servers: string[];
+  /** The view for a route id ('' = federated), or null when no upstream or virtual server has that id. */
+  view(route: string): View | null;
+}
+
+export function createCatalog(config: CatalogConfig): Catalog {
+  const views = new Map<string, View>();
+  return {
+    servers: Object.keys(config.mcpServers),
+    view(route) {
+      // Only known routes are kept: the route comes from the URL, so unknown ones must not grow the map.
+      let v = views.get(route) ?? null;
+      if (!v && (v = createView(config, route))) views.set(route, v);
+      return v;
+    },
+  };
+}
+
+/** What a session sees when its route vanished in a reload: nothing, until the client reconnects elsewhere. */
+export function emptyView(route: string): View {
+  return {
+    id: route,
+    kind: 'virtual',
+    servers: [],
+    signature: `gone:${route}`,
+    exposeName: () => null,
+    exposeUri: () => null,
+    resolveUri: () => null,
+  };
 }

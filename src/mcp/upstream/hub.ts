@@ -1,22 +1,15 @@
 // The hub: every upstream MCP server, their cached catalogs, calls with caller tracking, and event fan-out.
 import type { Progress } from '@modelcontextprotocol/sdk/types.js';
-import type { GatewayConfig } from '../config.js';
-import type { Logger } from '../log.js';
+import type { Logger } from '../../log.js';
 import { createRelayRouter, type RelayCaller } from './relay.js';
 import { ErrorCode, LooseResult, RpcError, type JsonObject, type RpcMessage } from './rpc.js';
-import { createUpstream, type Upstream, type UpstreamState } from './upstream.js';
-import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { tracingOn } from '../tracing/otel.js';
-import { startMcpSpan, type McpSpan } from '../tracing/otel-spans.js';
-
-export type ListKind = 'tools' | 'prompts' | 'resources' | 'resourceTemplates';
-
-const LIST: Record<ListKind, { method: string; capability: 'tools' | 'prompts' | 'resources' }> = {
-  tools: { method: 'tools/list', capability: 'tools' },
-  prompts: { method: 'prompts/list', capability: 'prompts' },
-  resources: { method: 'resources/list', capability: 'resources' },
-  resourceTemplates: { method: 'resources/templates/list', capability: 'resources' },
-};
+import type { McpServerConfig, McpSettings } from './config-schema.js';
+import { createTransportFactory, type TransportFactory } from './transports.js';
+import { createUpstream, type Upstream, type UpstreamEvents } from './upstream.js';
+import { fetchAll, type ListKind } from './lists.js';
+import { nextRequestId } from '../sdk-adapter.js';
+import { tracingOn } from '../../tracing/otel.js';
+import { startMcpSpan, type McpSpan } from '../../tracing/otel-spans.js';
 
 export interface HubListener {
   onListChanged(serverId: string, kinds: ListKind[]): void;
@@ -41,8 +34,37 @@ export interface Hub {
   subscribe(serverId: string, uri: string, key: string): Promise<void>;
   unsubscribe(serverId: string, uri: string, key: string): Promise<void>;
   listen(l: HubListener): () => void;
+  /**
+   * Brings the upstream set in line with a reloaded config: starts new servers, stops removed ones, restarts those
+   * whose settings changed; the map changes at once (`closed` settles when the old connections are gone). New
+   * `settings` (reconnect backoff, health pings) apply to the servers started from now on.
+   */
+  reconcile(servers: Record<string, McpServerConfig>, settings: McpSettings): HubChanges & { closed: Promise<void> };
   start(): void;
   close(): Promise<void>;
+}
+
+export interface HubChanges {
+  added: string[];
+  removed: string[];
+  restarted: string[];
+}
+
+export interface HubOptions {
+  servers: Record<string, McpServerConfig>;
+  settings: McpSettings;
+  log: Logger;
+  /** How connections are made; the default spawns stdio servers and dials HTTP ones, tests pass in-memory transports. */
+  transports?: TransportFactory;
+}
+
+/** Key order cannot make two equal configs differ (YAML maps keep the order they were written in). */
+function canonical(v: unknown): string {
+  if (Array.isArray(v)) return `[${v.map(canonical).join(',')}]`;
+  if (v && typeof v === 'object') {
+    return `{${Object.keys(v).sort().map((k) => `${JSON.stringify(k)}:${canonical((v as Record<string, unknown>)[k])}`).join(',')}}`;
+  }
+  return JSON.stringify(v) ?? 'null';
 }
 
 /** The CLIENT span of one upstream call; its params carry our traceparent in `_meta`. */
@@ -51,18 +73,16 @@ function mcpSpan(sid: string, u: Upstream, msg: RpcMessage): McpSpan | null {
   return startMcpSpan({ serverId: sid, method: msg.method, params: msg.params, transport: c.type, ...(c.type === 'stdio' ? {} : { url: c.url }) });
 }
 
-/** The id the SDK gives the next request (assigned synchronously in request(); the SDK has no public accessor). */
-function nextRequestId(client: Client): number | undefined {
-  const v = (client as unknown as { _requestMessageId?: unknown })._requestMessageId;
-  return typeof v === 'number' ? v : undefined;
-}
-
-export function createHub(config: GatewayConfig, log: Logger): Hub {
+export function createHub(options: HubOptions): Hub {
+  const { log } = options;
+  const transports = options.transports ?? createTransportFactory(log);
   const listeners = new Set<HubListener>();
   const cache = new Map<string, Promise<JsonObject[]>>();
   const subs = new Map<string, Set<string>>();
   const relay = createRelayRouter(log);
   const upstreams = new Map<string, Upstream>();
+  let settings = options.settings;
+  let started = false;
 
   const invalidate = (sid: string, kinds: ListKind[]) => {
     for (const k of kinds) cache.delete(`${sid}:${k}`);
@@ -70,37 +90,44 @@ export function createHub(config: GatewayConfig, log: Logger): Hub {
   };
   const ALL: ListKind[] = ['tools', 'prompts', 'resources', 'resourceTemplates'];
 
-  for (const [id, cfg] of Object.entries(config.mcpServers)) {
-    upstreams.set(
-      id,
-      createUpstream(id, cfg, config.mcp, log, {
-        onServerRequest: (sid, req, signal) => relay.serverRequest(sid, req, signal),
-        onNotification(sid, n) {
-          switch (n.method) {
-            case 'notifications/tools/list_changed':
-              return invalidate(sid, ['tools']);
-            case 'notifications/prompts/list_changed':
-              return invalidate(sid, ['prompts']);
-            case 'notifications/resources/list_changed':
-              return invalidate(sid, ['resources', 'resourceTemplates']);
-            case 'notifications/resources/updated': {
-              const uri = String(n.params?.uri ?? '');
-              for (const l of listeners) l.onResourceUpdated(sid, uri);
-              return;
-            }
-            case 'notifications/message':
-              return relay.notify(sid, n);
+  /** Events of one connection; once it is replaced or removed, its late events no longer touch the server's state. */
+  function events(self: () => Upstream): UpstreamEvents {
+    const live = (sid: string) => upstreams.get(sid) === self();
+    return {
+      onServerRequest: (sid, req, signal) => relay.serverRequest(sid, req, signal),
+      onNotification(sid, n) {
+        if (!live(sid)) return;
+        switch (n.method) {
+          case 'notifications/tools/list_changed':
+            return invalidate(sid, ['tools']);
+          case 'notifications/prompts/list_changed':
+            return invalidate(sid, ['prompts']);
+          case 'notifications/resources/list_changed':
+            return invalidate(sid, ['resources', 'resourceTemplates']);
+          case 'notifications/resources/updated': {
+            const uri = String(n.params?.uri ?? '');
+            for (const l of listeners) l.onResourceUpdated(sid, uri);
+            return;
           }
-        },
-        onStateChange(sid, state: UpstreamState) {
-          if (state === 'ready' || state === 'down') {
-            invalidate(sid, ALL);
-            if (state === 'ready') void resubscribe(sid);
-          }
-        },
-      }),
-    );
+          case 'notifications/message':
+            return relay.notify(sid, n);
+        }
+      },
+      onStateChange(sid, state) {
+        if (!live(sid) || (state !== 'ready' && state !== 'down')) return;
+        invalidate(sid, ALL);
+        if (state === 'ready') void resubscribe(sid);
+      },
+    };
   }
+
+  function add(id: string, cfg: McpServerConfig): void {
+    const self: Upstream = createUpstream(id, cfg, settings, log, events(() => self), transports);
+    upstreams.set(id, self);
+    if (started) self.start();
+  }
+
+  for (const [id, cfg] of Object.entries(options.servers)) add(id, cfg);
 
   function upstream(sid: string): Upstream {
     const u = upstreams.get(sid);
@@ -141,23 +168,6 @@ export function createHub(config: GatewayConfig, log: Logger): Hub {
     }
   }
 
-  async function fetchAll(u: Upstream, kind: ListKind): Promise<JsonObject[]> {
-    const client = await u.client();
-    if (!u.capabilities()?.[LIST[kind].capability]) return [];
-    const items: JsonObject[] = [];
-    let cursor: string | undefined;
-    for (let page = 0; page < 100; page++) {
-      const res = await client.request({ method: LIST[kind].method, params: cursor ? { cursor } : {} } as never, LooseResult, {
-        timeout: u.config.timeouts.listMs,
-      });
-      const got = res[kind];
-      if (Array.isArray(got)) items.push(...(got as JsonObject[]));
-      cursor = typeof res.nextCursor === 'string' ? res.nextCursor : undefined;
-      if (!cursor) break;
-    }
-    return items;
-  }
-
   return {
     ids: () => [...upstreams.keys()],
     has: (sid) => upstreams.has(sid),
@@ -166,7 +176,7 @@ export function createHub(config: GatewayConfig, log: Logger): Hub {
       const key = `${sid}:${kind}`;
       let p = cache.get(key);
       if (!p) {
-        p = fetchAll(upstream(sid), kind);
+        p = Promise.resolve(sid).then((id) => fetchAll(upstream(id), kind));
         cache.set(key, p);
         p.catch(() => cache.get(key) === p && cache.delete(key));
       }
@@ -192,7 +202,33 @@ export function createHub(config: GatewayConfig, log: Logger): Hub {
       listeners.add(l);
       return () => listeners.delete(l);
     },
+    reconcile(servers, next) {
+      settings = next;
+      const changes: HubChanges = { added: [], removed: [], restarted: [] };
+      const old: Upstream[] = [];
+      for (const [id, u] of [...upstreams]) {
+        const cfg = servers[id];
+        if (cfg && canonical(cfg) === canonical(u.config)) continue;
+        upstreams.delete(id);
+        old.push(u);
+        if (cfg) {
+          changes.restarted.push(id);
+          add(id, cfg); // subscriptions stay: the new connection resubscribes once ready
+        } else {
+          changes.removed.push(id);
+          for (const k of [...subs.keys()]) if (k.startsWith(`${id}\0`)) subs.delete(k);
+        }
+        invalidate(id, ALL);
+      }
+      for (const [id, cfg] of Object.entries(servers)) {
+        if (upstreams.has(id)) continue;
+        changes.added.push(id);
+        add(id, cfg);
+      }
+      return { ...changes, closed: Promise.all(old.map((u) => u.close())).then(() => undefined) };
+    },
     start() {
+      started = true;
       for (const u of upstreams.values()) u.start();
     },
     async close() {

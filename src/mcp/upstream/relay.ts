@@ -1,5 +1,5 @@
 // Routes upstream server→client requests (sampling, elicitation, roots) and log messages to the client that is calling.
-import type { Logger } from '../log.js';
+import type { Logger } from '../../log.js';
 import { ErrorCode, RpcError, type JsonObject, type RpcMessage } from './rpc.js';
 
 /** The inbound client behind one in-flight call: its session, what it supports, and its request stream. */

@@ -1,8 +1,7 @@
-// JSON-RPC plumbing shared by the hub and the inbound server: loose results, raw handlers, error relay.
-import { Protocol, type RequestHandlerExtra } from '@modelcontextprotocol/sdk/shared/protocol.js';
-import { ErrorCode, McpError, type Notification, type Request, type Result } from '@modelcontextprotocol/sdk/types.js';
+// JSON-RPC plumbing shared by the hub and the inbound server: loose results and error relay (raw handlers: ../sdk-adapter.ts).
+import { ErrorCode, McpError } from '@modelcontextprotocol/sdk/types.js';
 import { z } from 'zod';
-import { publicMessage } from '../errors.js';
+import { publicMessage } from '../../errors.js';
 
 export type JsonObject = Record<string, unknown>;
 export interface RpcMessage {
@@ -12,22 +11,6 @@ export interface RpcMessage {
 
 /** Accepts any result object and keeps every field: upstream data is relayed, not re-modelled. */
 export const LooseResult = z.looseObject({});
-
-type AnyProtocol = Protocol<Request, Notification, Result>;
-type RawExtra = RequestHandlerExtra<Request, Notification>;
-
-/**
- * Registers a handler without the SDK's per-method result re-validation (Server's tools/call wrapper,
- * Client's sampling/elicitation wrappers), which would strip unknown fields from relayed results.
- */
-export function rawRequestHandler<S extends z.core.$ZodObject | z.ZodType>(
-  target: object,
-  schema: S,
-  handler: (req: RpcMessage, extra: RawExtra) => Promise<JsonObject>,
-): void {
-  const set = Protocol.prototype.setRequestHandler as unknown as (this: AnyProtocol, s: unknown, h: unknown) => void;
-  set.call(target as AnyProtocol, schema, handler);
-}
 
 /** An error the SDK sends back as-is: JSON-RPC code, message without the "MCP error N:" prefix, data. */
 export class RpcError extends Error {

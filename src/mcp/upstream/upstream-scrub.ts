@@ -1,7 +1,7 @@
 // An upstream MCP server's credentials and the errors its client throws, scrubbed of them before they reach callers or logs.
 import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import type { Scrubber } from '../providers/scrub.js';
-import { credentialValues } from '../providers/secret-variants.js';
+import type { Scrubber } from '../../providers/scrub.js';
+import { credentialValues } from '../../providers/secret-variants.js';
 import type { McpServerConfig } from './config-schema.js';
 
 /** The credentials the gateway holds for this server: credential-named env vars or headers, and any in its URL. */

@@ -1,8 +1,5 @@
 // One upstream MCP server: connect, supervise (stdio stderr to the log), health pings, reconnect with backoff.
-import { createInterface } from 'node:readline';
-import type { PassThrough } from 'node:stream';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { SSEClientTransport } from '@modelcontextprotocol/sdk/client/sse.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
@@ -17,11 +14,13 @@ import {
   ToolListChangedNotificationSchema,
   type ServerCapabilities,
 } from '@modelcontextprotocol/sdk/types.js';
-import type { Logger } from '../log.js';
-import { createScrubber } from '../providers/scrub.js';
+import type { Logger } from '../../log.js';
+import { createScrubber } from '../../providers/scrub.js';
 import type { McpServerConfig, McpSettings } from './config-schema.js';
-import { rawRequestHandler, type JsonObject, type RpcMessage } from './rpc.js';
+import type { JsonObject, RpcMessage } from './rpc.js';
+import { rawRequestHandler } from '../sdk-adapter.js';
 import { scrubRequests, upstreamSecrets } from './upstream-scrub.js';
+import { createTransportFactory, type TransportFactory } from './transports.js';
 
 export type UpstreamState = 'idle' | 'connecting' | 'ready' | 'down' | 'closed';
 
@@ -54,7 +53,14 @@ export class UpstreamUnavailableError extends Error {
 
 const VERSION = '0.1.0';
 
-export function createUpstream(id: string, config: McpServerConfig, settings: McpSettings, log: Logger, events: UpstreamEvents): Upstream {
+export function createUpstream(
+  id: string,
+  config: McpServerConfig,
+  settings: McpSettings,
+  log: Logger,
+  events: UpstreamEvents,
+  transports: TransportFactory = createTransportFactory(log),
+): Upstream {
   let state: UpstreamState = 'idle';
   let lastError: string | undefined;
   let retries = 0;
@@ -71,19 +77,6 @@ export function createUpstream(id: string, config: McpServerConfig, settings: Mc
     state = s;
     events.onStateChange(id, s);
   };
-
-  function makeTransport(): Transport {
-    if (config.type === 'stdio') {
-      const t = new StdioClientTransport({ command: config.command, args: config.args, env: config.env, cwd: config.cwd, stderr: 'pipe' });
-      const err = t.stderr;
-      if (err) createInterface({ input: err as PassThrough }).on('line', (line) => log.info({ mcpServer: id, stream: 'stderr' }, scrubber.scrub(line)));
-      return t;
-    }
-    const requestInit = { headers: config.headers };
-    // The SSE transport sends requestInit headers on the event stream too.
-    if (config.type === 'sse') return new SSEClientTransport(new URL(config.url), { requestInit });
-    return new StreamableHTTPClientTransport(new URL(config.url), { requestInit });
-  }
 
   function makeClient(): Client {
     const client = new Client(
@@ -136,7 +129,7 @@ export function createUpstream(id: string, config: McpServerConfig, settings: Mc
     setState('connecting');
     connecting = (async () => {
       const client = makeClient();
-      const transport = makeTransport();
+      const transport = transports(id, config);
       const conn = { client, transport };
       let timer: NodeJS.Timeout | undefined;
       try {
