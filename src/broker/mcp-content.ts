@@ -1,6 +1,6 @@
 // The text-bearing parts of MCP arguments and results: what PII rules read and rewrite (never images, audio or blobs).
-import type { JsonObject } from '../mcp/rpc.js';
-import type { McpMethod } from './tools.js';
+import type { JsonObject } from '../mcp/upstream/rpc.js';
+import type { McpMethod } from './mcp-operation.js';
 
 type Json = JsonObject[string];
 

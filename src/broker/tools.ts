@@ -1,51 +1,14 @@
-// runMcpOperation: the one path of every tools/call, resources/read and prompts/get: policy before → hub → after (trace).
-import type { Progress } from '@modelcontextprotocol/sdk/types.js';
+// runMcpOperation: the one path of every tools/call, resources/read and prompts/get: policy before → hub → one CallRecord.
 import type { Deps } from '../deps.js';
 import { GatewayError, publicMessage } from '../errors.js';
-import type { RelayCaller } from '../mcp/relay.js';
-import { ErrorCode, isConnectionError, isTimeout, relayError, RpcError, type JsonObject } from '../mcp/rpc.js';
-import { UpstreamUnavailableError } from '../mcp/upstream.js';
-import { federatedName } from '../mcp/catalog.js';
-import type { Principal } from '../policy/types.js';
+import { ErrorCode, isConnectionError, isTimeout, relayError, RpcError, type JsonObject } from '../mcp/upstream/rpc.js';
+import { UpstreamUnavailableError } from '../mcp/upstream/upstream.js';
+import { federatedName } from '../mcp/upstream/catalog.js';
 import { admit, applyOutput, denialError, settle } from './admission.js';
 import { resultView } from './mcp-content.js';
-import type { PolicyContext } from '../policy/engine.js';
-import { auditRefusal, recordMcpCall } from '../tracing/audit-broker.js';
-
-export type McpMethod = 'tools/call' | 'resources/read' | 'prompts/get';
-
-export interface McpOperation {
-  method: McpMethod;
-  serverId: string;
-  /** What the client asked for (federated or virtual name / URI). */
-  exposed: string;
-  /** The upstream's own name or URI. */
-  target: string;
-  /** Upstream params, already rewritten to the upstream name/URI (arguments, _meta…). */
-  params: JsonObject;
-}
-
-export interface McpCallContext {
-  requestId: string;
-  /** The agent session (x-session-id, else the MCP session id). */
-  sessionId: string;
-  mcpSessionId: string;
-  keyId: string | null;
-  principal: Principal;
-  /** Aborted when the client cancels; cancels the upstream call. */
-  signal: AbortSignal;
-  caller: RelayCaller;
-  /** Set when the client asked for progress; upstream progress is re-sent under the client's token. */
-  onProgress?: (p: Progress) => void;
-  startedAt: number;
-  /** MCP clientInfo and user agent, for the audit session. */
-  client?: { name?: string; version?: string; userAgent?: string | null };
-}
-
-export type Outcome =
-  | { kind: 'result'; result: JsonObject }
-  | { kind: 'denied'; reason: string; status: number; code: string }
-  | { kind: 'failed'; code: string; message: string };
+import type { McpCallContext } from './context.js';
+import { auditRefusal, finishMcpCall as after } from './mcp-record.js';
+import type { McpOperation } from './mcp-operation.js';
 
 const DOOR = { 'tools/call': 'tool', 'resources/read': 'resource', 'prompts/get': 'prompt' } as const;
 
@@ -68,39 +31,6 @@ function before(deps: Deps, ctx: McpCallContext, op: McpOperation) {
       ...(op.method === 'prompts/get' ? { prompt: op.target } : {}),
     },
   });
-}
-
-/** After the call (audit): one request-log row per operation, off the response path. */
-function after(deps: Deps, ctx: McpCallContext, op: McpOperation, outcome: Outcome, m: { redacted?: boolean; upstreamMs?: number; pctx?: PolicyContext } = {}): void {
-  const isError = outcome.kind === 'result' && outcome.result.isError === true;
-  deps.metrics.toolCall({
-    server: op.serverId,
-    method: op.method,
-    tool: op.method === 'resources/read' ? null : op.target,
-    keyId: ctx.keyId,
-    decision: outcome.kind === 'denied' ? 'denied' : m.redacted ? 'redacted' : 'allowed',
-    outcome: outcome.kind === 'denied' ? 'denied' : outcome.kind === 'failed' ? 'failed' : isError ? 'tool_error' : 'ok',
-    upstreamMs: m.upstreamMs ?? null,
-  });
-  const logged = {
-    time: new Date(),
-    requestId: ctx.requestId,
-    sessionId: ctx.sessionId,
-    keyId: ctx.keyId,
-    endpoint: `mcp.${op.method}`,
-    modelRequested: op.exposed,
-    modelServed: op.target,
-    provider: op.serverId,
-    stream: false,
-    status: outcome.kind === 'result' ? 200 : outcome.kind === 'denied' ? outcome.status : 502,
-    errorCode: outcome.kind === 'failed' ? outcome.code : outcome.kind === 'denied' ? outcome.code : isError ? 'tool_error' : null,
-    inputTokens: null,
-    outputTokens: null,
-    latencyMs: Math.round(performance.now() - ctx.startedAt),
-    costMicros: null,
-  };
-  deps.requestLog.write([logged]);
-  recordMcpCall(deps, ctx, op, outcome, logged.status, logged.errorCode, m.pctx);
 }
 
 /** A tool failure the agent's model can read, in place of a protocol error. */
@@ -138,7 +68,6 @@ export async function runMcpOperation(deps: Deps, ctx: McpCallContext, op: McpOp
     throw new RpcError(ErrorCode.InvalidRequest, `Denied by gateway policy (${d.rule}): ${d.message}`, { code: d.code, rule: d.rule });
   }
   const params = pctx.input === null ? op.params : { ...op.params, ...(pctx.input as JsonObject) };
-  const redacted = pctx.decisions.some((d) => d.decision === 'redacted');
   const sent = performance.now();
   try {
     const raw = await deps.hub.request(
@@ -149,14 +78,14 @@ export async function runMcpOperation(deps: Deps, ctx: McpCallContext, op: McpOp
     settle(admission, { ok: raw.isError !== true });
     const view = resultView(op.method, raw);
     const result = admission.hooks.some((h) => h.output) ? view.apply(applyOutput(admission.hooks, view.view)) : raw;
-    after(deps, ctx, op, { kind: 'result', result }, { redacted, upstreamMs: performance.now() - sent, pctx });
+    after(deps, ctx, op, { kind: 'result', result }, { upstreamMs: performance.now() - sent, pctx });
     return result;
   } catch (err) {
     settle(admission, { ok: false });
     if (ctx.signal.aborted) throw err;
     const f = failure(op, err);
     if (f) {
-      after(deps, ctx, op, { kind: 'failed', ...f }, { redacted, upstreamMs: performance.now() - sent, pctx });
+      after(deps, ctx, op, { kind: 'failed', ...f }, { upstreamMs: performance.now() - sent, pctx });
       if (op.method === 'tools/call') return toolError(publicMessage(f));
       throw new RpcError(ErrorCode.InternalError, publicMessage(f));
     }

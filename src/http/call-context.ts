@@ -1,7 +1,7 @@
 // Builds the broker's CallContext from the Hono context.
 import { HEADER_VALUE_MAX } from './text-bounds.js';
 import type { Context } from 'hono';
-import type { CallContext } from '../broker/chat.js';
+import type { CallContext } from '../broker/context.js';
 import type { AppEnv } from './context.js';
 
 /** A user agent is kept for the audit session; real ones are short, and nothing needs more. */

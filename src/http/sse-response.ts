@@ -1,13 +1,11 @@
-// Turns a stream of OpenAI chunks into an SSE Response exactly as OpenAI frames it, errors included.
-import { asGatewayError, toOpenAIError } from '../errors.js';
+// SSE Responses for every door: one writer with per-door framing (OpenAI chunks + [DONE], Responses and Messages events).
+import { asGatewayError, toOpenAIError, type GatewayError } from '../errors.js';
 import { SSE_DONE, sseData } from '../openai/sse.js';
 import type { ChatCompletionChunk } from '../openai/types.js';
 import type { Logger } from '../log.js';
 import { safeHeaders } from './text-bounds.js';
 
 export interface SseOptions {
-  /** Whether the client asked for `stream_options.include_usage`; if not, usage is stripped. */
-  includeUsage: boolean;
   headers: Record<string, string>;
   log: Logger;
   requestId: string;
@@ -15,10 +13,19 @@ export interface SseOptions {
   onEnd: () => void;
 }
 
+/** How one door frames its events: each event's frame (null skips it), the in-band error, and the closing frame. */
+export interface SseFraming<T> {
+  frame(event: T): string | null;
+  error(err: GatewayError): string;
+  /** Sent after the last event (OpenAI's `[DONE]`); doors whose last event says so send nothing. */
+  done?: string;
+}
+
 const encoder = new TextEncoder();
 
-export function sseResponse(chunks: AsyncIterable<ChatCompletionChunk>, opts: SseOptions): Response {
-  const it = chunks[Symbol.asyncIterator]();
+/** An SSE Response over a door's events; the upstream is closed when the client goes away. */
+export function eventStreamResponse<T>(events: AsyncIterable<T>, framing: SseFraming<T>, opts: SseOptions): Response {
+  const it = events[Symbol.asyncIterator]();
   let ended = false;
   const end = () => {
     if (!ended) {
@@ -40,23 +47,21 @@ export function sseResponse(chunks: AsyncIterable<ChatCompletionChunk>, opts: Ss
         for (;;) {
           const { value, done } = await it.next();
           if (done) {
-            controller.enqueue(encoder.encode(SSE_DONE));
+            if (framing.done) controller.enqueue(encoder.encode(framing.done));
             controller.close();
             end();
             return;
           }
-          if (!opts.includeUsage) {
-            if (value.usage && value.choices.length === 0) continue;
-            if ('usage' in value) delete value.usage;
-          }
-          controller.enqueue(encoder.encode(sseData(value)));
+          const text = framing.frame(value);
+          if (text === null) continue;
+          controller.enqueue(encoder.encode(text));
           return;
         }
       } catch (err) {
-        // Headers are gone already: report in-band the way OpenAI does, as a data frame with `error`.
+        // Headers are gone already: report in-band, in the door's own error frame.
         const e = asGatewayError(err);
         if (e.code === 'internal_error') opts.log.error({ err, requestId: opts.requestId }, 'stream failed');
-        controller.enqueue(encoder.encode(sseData(toOpenAIError(e))));
+        controller.enqueue(encoder.encode(framing.error(e)));
         controller.close();
         end();
       }
@@ -71,6 +76,25 @@ export function sseResponse(chunks: AsyncIterable<ChatCompletionChunk>, opts: Ss
     },
   });
   return new Response(body, { status: 200, headers });
+}
+
+/** Chat completion chunks framed as OpenAI frames them; usage only when the client asked for `stream_options.include_usage`. */
+export function sseResponse(chunks: AsyncIterable<ChatCompletionChunk>, opts: SseOptions & { includeUsage: boolean }): Response {
+  return eventStreamResponse(
+    chunks,
+    {
+      frame: (chunk) => {
+        if (!opts.includeUsage) {
+          if (chunk.usage && chunk.choices.length === 0) return null;
+          if ('usage' in chunk) delete chunk.usage;
+        }
+        return sseData(chunk);
+      },
+      error: (e) => sseData(toOpenAIError(e)),
+      done: SSE_DONE,
+    },
+    opts,
+  );
 }
 
 /**

@@ -1,5 +1,6 @@
 // The policy engine: ordered steps run before a call (may deny or rewrite) and their hooks after it (settle, rewrite output).
 import type { Logger } from '../log.js';
+import type { ChatRequest } from '../openai/schemas.js';
 import { tracingOn } from '../tracing/otel.js';
 import { startStepSpan } from '../tracing/otel-spans.js';
 import type { Decision, Denial, Door, Principal } from './types.js';
@@ -14,8 +15,10 @@ export interface PolicyContext {
   model?: { requested: string; targets: string[]; maxParallel: number };
   /** MCP: the upstream server and the federated tool name. */
   mcp?: { server: string; tool?: string; uri?: string; prompt?: string };
-  /** The call's input (chat request, embeddings request, tool arguments …); steps may replace it. */
+  /** The call's input in its door's own format (chat, responses or messages body, embeddings request, tool arguments …); steps may replace it. */
   input: unknown;
+  /** A model call's input as a chat request, the one view token counting reads whatever the door (none for embeddings). */
+  chat?: ChatRequest;
   /** Every step's decision, in order, for the session trace. */
   decisions: Decision[];
   /** Headers the edge adds to the response (rate-limit state). */

@@ -26,8 +26,8 @@ export function estimateCall(ctx: PolicyContext, tokens: TokenCounter, defaultMa
   if (!e) {
     e = (async () => {
       if (ctx.door === 'embeddings') return { inputTokens: embeddingTokens(ctx.input as EmbeddingsRequest), maxOutputTokens: 0 };
-      if (ctx.door !== 'chat') return { inputTokens: 0, maxOutputTokens: 0 };
-      const req = ctx.input as ChatRequest;
+      const req = ctx.chat;
+      if (!req) return { inputTokens: 0, maxOutputTokens: 0 };
       const maxOutputTokens = tokens.worstCaseOutputTokens(req, defaultMaxOutput);
       // Set before the first await: a step that reserved on this estimate has, by then, fixed the cap the upstream must get.
       caps.set(ctx, Math.max(1, Math.floor(maxOutputTokens / (req.n ?? 1))));
@@ -36,6 +36,16 @@ export function estimateCall(ctx: PolicyContext, tokens: TokenCounter, defaultMa
     memo.set(ctx, e);
   }
   return e;
+}
+
+/**
+ * The input tokens the call's reservations counted, or a count now with the same counter for a call no budget or
+ * token limit estimated: what a stream cut before its usage arrived is settled with.
+ */
+export function estimatedInput(ctx: PolicyContext, tokens: TokenCounter): Promise<number> {
+  const e = memo.get(ctx);
+  if (e) return e.then((x) => x.inputTokens);
+  return ctx.chat ? tokens.countInputTokens(ctx.chat) : Promise.resolve(0);
 }
 
 /** The per-choice output tokens the call's reservations assumed; undefined when no budget or token limit counted its output. */

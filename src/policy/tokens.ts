@@ -29,6 +29,8 @@ export interface TokenCounter {
   countInputTokens(req: ChatRequest, provider?: ProviderKind): Promise<number>;
   /** Most output tokens the call may produce: per choice bound × n. */
   worstCaseOutputTokens(req: ChatRequest, modelLimit?: number | null): number;
+  /** Tokens of plain text (a stream's output received so far) in the model's encoding. */
+  countText(text: string, model: string): Promise<number>;
   /** Loads the encoder now (at boot) instead of on the first request. */
   warm(model?: string): Promise<void>;
 }
@@ -222,6 +224,11 @@ export function createTokenCounter(opts: TokenCounterOptions = {}): TokenCounter
     worstCaseOutputTokens(req, modelLimit) {
       const perChoice = req.max_completion_tokens ?? req.max_tokens ?? modelLimit ?? defaultMax;
       return perChoice * (req.n ?? 1);
+    },
+
+    async countText(text, model) {
+      if (!text) return 0;
+      return countTexts([text], await encoder(encodingFor(model)));
     },
 
     async warm(model = 'gpt-4o') {

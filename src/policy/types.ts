@@ -26,7 +26,9 @@ export interface Principal {
   metadata: Record<string, string>;
 }
 
-export type Door = 'chat' | 'embeddings' | 'tool' | 'resource' | 'prompt';
+/** The model doors: chat completions, embeddings, and the agent doors (OpenAI Responses, Anthropic Messages). */
+export type ModelDoorName = 'chat' | 'embeddings' | 'responses' | 'messages';
+export type Door = ModelDoorName | 'tool' | 'resource' | 'prompt';
 
 /** Why a call was refused, as a value; the edge renders it as an OpenAI error or an MCP result. */
 export interface Denial {

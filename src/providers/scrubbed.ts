@@ -1,6 +1,6 @@
 // One choke point per adapter: every error it throws (before, during or after a stream) leaves with its secrets scrubbed.
 import type { Scrubber } from './scrub.js';
-import type { Provider } from './types.js';
+import type { NativeApi, Provider } from './types.js';
 
 async function* scrubbedStream<T>(source: AsyncIterable<T>, s: Scrubber): AsyncGenerator<T> {
   try {
@@ -15,6 +15,14 @@ async function* scrubbedStream<T>(source: AsyncIterable<T>, s: Scrubber): AsyncG
  * Upstream text reaches an error through many doors (status bodies, SSE error frames, malformed frames,
  * transport causes); wrapping the Provider covers them all, including ones an adapter adds later.
  */
+function scrubbedNative(n: NativeApi, guard: <T>(run: () => Promise<T>) => Promise<T>, s: Scrubber): NativeApi {
+  return {
+    format: n.format,
+    send: (body, call) => guard(() => n.send(body, call)),
+    stream: async (body, call) => scrubbedStream(await guard(() => n.stream(body, call)), s),
+  };
+}
+
 export function withScrubbedErrors(p: Provider, s: Scrubber): Provider {
   async function guard<T>(run: () => Promise<T>): Promise<T> {
     try {
@@ -30,5 +38,6 @@ export function withScrubbedErrors(p: Provider, s: Scrubber): Provider {
     chat: (req, call) => guard(() => p.chat(req, call)),
     embeddings: (req, call) => guard(() => p.embeddings(req, call)),
     chatStream: async (req, call) => scrubbedStream(await guard(() => p.chatStream(req, call)), s),
+    ...(p.native ? { native: scrubbedNative(p.native, guard, s) } : {}),
   };
 }

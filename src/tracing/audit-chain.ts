@@ -11,6 +11,9 @@ export const HASHED_FIELDS = [
   'rule', 'reason', 'status', 'errorCode', 'latencyMs', 'costMicros', 'findings', 'prevHash',
 ] as const satisfies ReadonlyArray<keyof NewAuditEvent>;
 
+/** Columns added later: covered by the hash when they hold a value. */
+export const LATER_FIELDS = ['door'] as const satisfies ReadonlyArray<keyof NewAuditEvent>;
+
 export const CHAIN_VERSION = 1;
 
 /** A piece of output text already in its final form (brackets, separators, keys). */
@@ -64,12 +67,14 @@ export function payloadHash(payload: unknown): string | null {
   return payload === null || payload === undefined ? null : sha256(canonical(payload));
 }
 
-type Hashable = Partial<Record<(typeof HASHED_FIELDS)[number], unknown>>;
+type Hashable = Partial<Record<(typeof HASHED_FIELDS)[number] | (typeof LATER_FIELDS)[number], unknown>>;
 
 /** sha256 over the canonical event content, the previous hash and the payload's hash. */
 export function eventHash(row: Hashable, payloadDigest: string | null): string {
   const content: Record<string, unknown> = { v: CHAIN_VERSION, payloadHash: payloadDigest };
   for (const f of HASHED_FIELDS) content[f] = row[f] ?? null;
+  // Columns added after the chain began are hashed only when set, so rows written before them verify unchanged.
+  for (const f of LATER_FIELDS) if (row[f] != null) content[f] = row[f];
   return sha256(canonical(content));
 }
 

@@ -4,44 +4,14 @@ import type { GatewayConfig } from '../config.js';
 import { GatewayError } from '../errors.js';
 import type { Logger } from '../log.js';
 import type { Decision } from '../policy/types.js';
+import type { AuditKind, CallRecord } from './call-record.js';
 import type { AuditRepo } from '../storage/audit-repo.js';
 import { rowSanitizer } from '../storage/row-sanitize.js';
 import { auditEvents } from '../storage/schema.js';
 import { createAuditWriter, type AuditSink, type AuditWriter, type AuditWriterStats, type PendingEvent } from './audit-writer.js';
 import { openWriterSpool } from './spool.js';
 
-export type AuditKind = 'model_call' | 'tool_call' | 'resource_read' | 'prompt_get';
 export type PayloadCapture = 'full' | 'redacted' | 'metadata-only';
-
-/** What happened in one model call or MCP operation, as the broker saw it at its end. */
-export interface CallRecord {
-  kind: AuditKind;
-  principal: { keyId: string | null; teamId?: string | null };
-  sessionId: string;
-  requestId: string;
-  /** When the call started (defaults to now minus the latency). */
-  time?: Date;
-  mcpSessionId?: string | null;
-  client?: { name?: string | null; version?: string | null; userAgent?: string | null };
-  /** `chat`, `embeddings`, `execute_tool` … (gen_ai.operation.name). */
-  operation?: string;
-  model?: { requested: string; served?: string | null; provider?: string | null };
-  mcp?: { method: string; server: string; tool?: string; uri?: string; prompt?: string };
-  stream?: boolean;
-  decisions?: Decision[];
-  status: number;
-  errorCode?: string | null;
-  latencyMs: number;
-  usage?: { inputTokens?: number | null; outputTokens?: number | null };
-  costMicros?: number | null;
-  /** The request as the upstream saw it (after redaction), and the response as the client got it. */
-  request?: unknown;
-  response?: unknown;
-  /** The client's request before redaction: stored only with `audit.payloads: full`. */
-  originalRequest?: unknown;
-  traceId?: string | null;
-  spanId?: string | null;
-}
 
 export type TraceContextGetter = () => { traceId: string; spanId: string } | null | undefined;
 
@@ -83,6 +53,7 @@ export function eventsOf(rec: CallRecord, capture: PayloadCapture, trace: TraceC
     traceId: ids.traceId,
     spanId: ids.spanId,
     operation: rec.operation ?? OPERATION[rec.kind],
+    door: rec.door ?? null,
     provider: rec.model?.provider ?? null,
     requestModel: rec.model?.requested ?? null,
     toolName: rec.mcp?.tool ?? null,

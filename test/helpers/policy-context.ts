@@ -3,7 +3,7 @@ import type { PolicyContext } from '../../src/policy/engine.js';
 import { toAccessPolicy } from '../../src/policy/policy-schema.js';
 
 export function chatContext(policy: Record<string, unknown>, part: Partial<PolicyContext> = {}): PolicyContext {
-  return {
+  const ctx: PolicyContext = {
     door: 'chat',
     principal: { keyId: 'k', teamId: null, key: toAccessPolicy(policy), team: null, metadata: {} },
     sessionId: 's1',
@@ -14,4 +14,7 @@ export function chatContext(policy: Record<string, unknown>, part: Partial<Polic
     responseHeaders: {},
     ...part,
   };
+  // The broker gives every model call its chat view (what token counting reads); for the chat door it is the input itself.
+  if (ctx.door === 'chat' && !part.chat) ctx.chat = ctx.input as PolicyContext['chat'];
+  return ctx;
 }

@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EXIT_EMPTY, runAuditCommand } from '../../src/admin/audit-cli.js';
 import type { RunningGateway } from '../../src/server.js';
 import { eventHash, payloadHash } from '../../src/tracing/audit-chain.js';
-import type { CallRecord } from '../../src/tracing/audit.js';
+import type { CallRecord } from '../../src/tracing/call-record.js';
 import { createSessionsService, type VerifyAllResult } from '../../src/tracing/sessions-service.js';
 import { startTestGateway } from '../helpers/gateway.js';
 

@@ -9,7 +9,7 @@ import { runAuditCommand } from '../../src/admin/audit-cli.js';
 import { openDatabase } from '../../src/storage/db.js';
 import { createRepo } from '../../src/storage/repo.js';
 import type { RunningGateway } from '../../src/server.js';
-import type { CallRecord } from '../../src/tracing/audit.js';
+import type { CallRecord } from '../../src/tracing/call-record.js';
 import { createSessionsService } from '../../src/tracing/sessions-service.js';
 import { startTestGateway } from '../helpers/gateway.js';
 
@@ -78,7 +78,7 @@ describe('audit trail on the database', () => {
     expect((await get('/admin/sessions/nope-never')).status).toBe(404);
     expect((await get('/admin/sessions?limit=0')).status).toBe(400);
     expect((await fetch(`${gw.url}/admin/sessions`)).status).toBe(401);
-    const doc = (await (await fetch(`${gw.url}/admin/openapi.json`)).json()) as { paths: Record<string, unknown> };
+    const doc = (await (await fetch(`${gw.url}/admin/openapi.json`, { headers: admin })).json()) as { paths: Record<string, unknown> };
     expect(Object.keys(doc.paths)).toEqual(expect.arrayContaining(['/admin/sessions', '/admin/sessions/{id}', '/admin/sessions/{id}/export', '/admin/audit/verify']));
   });
 

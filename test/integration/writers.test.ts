@@ -11,7 +11,7 @@ import { createLogger } from '../../src/log.js';
 import type { Repo } from '../../src/storage/repo.js';
 import type { RequestLogRow } from '../../src/storage/schema.js';
 import type { RunningGateway } from '../../src/server.js';
-import type { CallRecord } from '../../src/tracing/audit.js';
+import type { CallRecord } from '../../src/tracing/call-record.js';
 import { createRequestLogWriter } from '../../src/tracing/request-log.js';
 import { createSessionsService } from '../../src/tracing/sessions-service.js';
 import { startTestGateway } from '../helpers/gateway.js';

@@ -8,7 +8,7 @@ const rule = (scan: boolean, child: (key: string) => Rule): Rule => ({ scan, chi
  * (`enum`, `const`, `default`, `examples`, `pattern`) stay, since rewriting them changes what the tool accepts.
  * A property that happens to be named `description` is a schema, and its own keywords stay schema too.
  */
-const SCHEMA: Rule = rule(false, (k) => (k === 'description' || k === 'title' ? SCHEMA_TEXT : SCHEMA));
+export const SCHEMA: Rule = rule(false, (k) => (k === 'description' || k === 'title' ? SCHEMA_TEXT : SCHEMA));
 const SCHEMA_TEXT: Rule = rule(true, () => SCHEMA);
 
 /** A function tool: its description and its parameters' descriptions are read by the model; its name routes calls. */

@@ -1,11 +1,12 @@
 // Step `pii`: the key's PII mode over what goes upstream (messages, tool arguments) and what comes back (completions, tool results).
 import type { PolicyContext, PolicyStep, StepHooks } from '../engine.js';
 import { countTotal, createRedactionContext, type RedactionContext } from '../pii/context.js';
+import { MESSAGES_REQUEST, MESSAGES_RESPONSE, RESPONSES_REQUEST, RESPONSES_RESPONSE } from '../pii/fields-agents.js';
+import { CONTENT, type Rule } from '../pii/walk.js';
 import { CHAT_REQUEST, EMBEDDINGS_REQUEST, MCP_INPUT } from '../pii/fields.js';
 import { applyPiiMode, applyPiiModeAsync } from '../pii/mode.js';
 import { createStreamRedactor, type StreamRedactor } from '../pii/stream.js';
 import type { FindingCounts } from '../pii/types.js';
-import type { Rule } from '../pii/walk.js';
 import type { PiiMode } from '../types.js';
 
 const STRICTNESS: Record<PiiMode, number> = { off: 0, audit: 1, redact: 2, block: 3 };
@@ -24,10 +25,15 @@ export function piiModeOf(ctx: Pick<PolicyContext, 'principal'>, fallback: PiiMo
 const INPUT: Record<PolicyContext['door'], Rule | null> = {
   chat: CHAT_REQUEST,
   embeddings: EMBEDDINGS_REQUEST,
+  responses: RESPONSES_REQUEST,
+  messages: MESSAGES_REQUEST,
   tool: MCP_INPUT,
   prompt: MCP_INPUT,
   resource: null,
 };
+
+/** What of each door's output is rewritten: the agent doors' answers carry signed and structural parts that must not change. */
+const OUTPUT: Partial<Record<PolicyContext['door'], Rule>> = { messages: MESSAGES_RESPONSE, responses: RESPONSES_RESPONSE };
 
 function record(ctx: PolicyContext, where: 'input' | 'output', mode: PiiMode, findings: FindingCounts): void {
   if (countTotal(findings) === 0) return;
@@ -84,7 +90,7 @@ export function piiStep(defaultMode: PiiMode): PolicyStep {
       const outMode: PiiMode = mode === 'audit' ? 'audit' : 'redact';
       const hooks: StepHooks = {
         output: (out) => {
-          const r = applyPiiMode(outMode, out, rctx);
+          const r = applyPiiMode(outMode, out, rctx, OUTPUT[ctx.door] ?? CONTENT);
           record(ctx, 'output', outMode, r.findings);
           return r.output;
         },
