@@ -6,7 +6,7 @@ import { z } from 'zod';
 import { policyFields } from './policy/policy-schema.js';
 import { optionalSecret, ProviderConfigSchema } from './providers/config-schema.js';
 import { AliasSchema, RoutingSchema } from './routing/schema.js';
-import { McpServerConfigSchema, mcpServerIdSchema, McpSettingsSchema, VirtualServerSchema } from './mcp/config-schema.js';
+import { McpServerConfigSchema, mcpServerIdSchema, McpSettingsSchema, VirtualServerSchema } from './mcp/upstream/config-schema.js';
 import { applyOtelEnv, TelemetrySchema } from './tracing/telemetry-config.js';
 import { AuditConfigSchema, RequestLogConfigSchema } from './tracing/trail-config.js';
 

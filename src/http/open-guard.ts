@@ -2,7 +2,7 @@
 import type { MiddlewareHandler } from 'hono';
 import type { GatewayConfig } from '../config.js';
 import { GatewayError } from '../errors.js';
-import { createOriginPolicy, type OriginPolicy } from '../mcp/origin.js';
+import { createOriginPolicy, type OriginPolicy } from '../mcp/inbound/origin.js';
 import type { AppEnv } from './context.js';
 
 /** JSON, or a type naming JSON (`application/*+json`); parameters such as charset are fine. */
