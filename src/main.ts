@@ -1,8 +1,8 @@
-// Entry point: run a CLI command, or load config, build deps, serve, and shut down gracefully on SIGTERM/SIGINT.
+// Entry point: run a CLI command, or load config, build deps, serve, and drain gracefully on SIGTERM/SIGINT.
 import { CLI_COMMANDS, runCli } from './admin/cli.js';
 import { ConfigError, loadConfig } from './config.js';
 import { createDeps } from './deps.js';
-import { startGateway } from './server.js';
+import { createShutdownSignalHandler, startGateway } from './server.js';
 import { DataDirLockedError } from './storage/data-dir-lock.js';
 
 /** EX_TEMPFAIL: the data directory is busy (another process holds it); retrying later may work. */
@@ -35,32 +35,28 @@ async function main(): Promise<void> {
   }
   const gw = await startGateway(deps);
   if (source) gw.watchConfig(source);
-  const auth = await deps.keys.isOpen().then((open) => (open ? 'open' : 'keys'), () => 'unknown');
+  const rt = deps.runtime;
+  const auth = await rt.keys.isOpen().then((open) => (open ? 'open' : 'keys'), () => 'unknown');
   deps.log.info(
     {
       url: gw.url,
       config: source ?? '(defaults)',
       storage: deps.database.kind,
-      providers: [...deps.providers.keys()],
+      providers: [...rt.providers.keys()],
       auth,
     },
     'gateway listening',
   );
   if (auth === 'open') deps.log.warn('auth: open: no keys exist yet, so calls without a key are served; creating the first key closes the gateway');
-  let signals = 0;
-  const onSignal = (sig: string) => {
-    if (++signals > 1) process.exit(130);
-    deps.log.info({ signal: sig, inflight: deps.inflight.count() }, 'shutting down');
-    gw.stop().then(
-      () => process.exit(0),
-      (err: unknown) => {
-        deps.log.error({ err }, 'shutdown failed');
-        process.exit(1);
-      },
-    );
-  };
-  process.on('SIGTERM', () => onSignal('SIGTERM'));
-  process.on('SIGINT', () => onSignal('SIGINT'));
+  const onSignal = createShutdownSignalHandler({
+    stop: gw.stop,
+    log: deps.log,
+    exit: (code) => process.exit(code),
+    inflight: () => deps.inflight.count(),
+    graceMs: () => deps.runtime.config.server.shutdownGraceMs,
+  });
+  process.on('SIGTERM', onSignal);
+  process.on('SIGINT', onSignal);
 }
 
 main().catch((err: unknown) => {

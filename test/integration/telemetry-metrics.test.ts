@@ -59,7 +59,7 @@ describe('/metrics', () => {
     await client.callTool({ name: 'fx__boom', arguments: {} });
     await client.close();
 
-    const res = await fetch(`${gw.url}/metrics`);
+    const res = await fetch(`${gw.url}/metrics`, { headers: { authorization: `Bearer ${ADMIN}` } });
     expect(res.status).toBe(200);
     expect(res.headers.get('content-type')).toContain('text/plain');
     const fams = parsePrometheus(await res.text());
@@ -111,8 +111,8 @@ describe('/metrics', () => {
 });
 
 describe('/metrics behind the admin key', () => {
-  it('refuses a scrape without the admin key when telemetry.metrics.requireAdminKey is on', async () => {
-    const locked = await startTestGateway({ auth: { adminKey: ADMIN }, telemetry: { metrics: { requireAdminKey: true, processMetrics: false } } });
+  it('refuses a scrape without the admin key once the gateway has keys (an admin key is one)', async () => {
+    const locked = await startTestGateway({ auth: { adminKey: ADMIN }, telemetry: { metrics: { processMetrics: false } } });
     try {
       expect((await fetch(`${locked.url}/metrics`)).status).toBe(401);
       const res = await fetch(`${locked.url}/metrics`, { headers: { authorization: `Bearer ${ADMIN}` } });
