@@ -4,13 +4,13 @@ import { encodeEmbeddingBase64 } from '../openai/embedding-encoding.js';
 import type { ChatRequest, EmbeddingsRequest } from '../openai/schemas.js';
 import { parseSse } from '../openai/sse.js';
 import type { ChatCompletion, EmbeddingsResponse } from '../openai/types.js';
-import { estimatePromptTokens } from './estimate.js';
 import { bodyError, callUpstream, readJson } from './http.js';
+import { createResponsesApi } from './openai-native.js';
 import { openAIChunks } from './openai-stream.js';
 import { createScrubber, type Scrubber } from './scrub.js';
 import { withScrubbedErrors } from './scrubbed.js';
 import { providerSecrets } from './secret-variants.js';
-import type { Provider, ProviderCall } from './types.js';
+import type { NativeApi, Provider, ProviderCall } from './types.js';
 
 export interface OpenAIBaseOptions {
   id: string;
@@ -24,10 +24,15 @@ export interface OpenAIBaseOptions {
   models: string[];
   /** Whether to send the `model` field in the body (Azure takes it from the deployment URL). */
   sendModel?: boolean;
+  /** The full URL of a native Responses API (OpenAI itself; servers merely compatible with chat may lack it). */
+  responsesUrl?: string;
 }
 
 export function createOpenAIBase(o: OpenAIBaseOptions): Provider {
   const sendModel = o.sendModel ?? true;
+  const native: NativeApi | undefined = o.responsesUrl
+    ? createResponsesApi({ providerId: o.id, url: o.responsesUrl, headers: o.headers, scrubber: o.scrubber, timeouts: o.timeouts })
+    : undefined;
   const upstream = (op: 'chat/completions' | 'embeddings', call: ProviderCall, body: Record<string, unknown>) =>
     callUpstream({
       providerId: o.id,
@@ -43,6 +48,7 @@ export function createOpenAIBase(o: OpenAIBaseOptions): Provider {
     id: o.id,
     kind: o.kind,
     models: () => o.models,
+    ...(native ? { native } : {}),
 
     async chat(req, call) {
       const res = await upstream('chat/completions', call, { ...req, stream: false, stream_options: undefined });
@@ -59,7 +65,7 @@ export function createOpenAIBase(o: OpenAIBaseOptions): Provider {
       const events = parseSse(res.body);
       const guarded = async function* () {
         try {
-          yield* openAIChunks(events, o.id, estimatePromptTokens(req));
+          yield* openAIChunks(events, o.id);
         } catch (err) {
           throw bodyError(o.id, err, call.signal);
         } finally {
@@ -99,6 +105,7 @@ export function createOpenAIProvider(
     id,
     kind: 'openai',
     url: (op) => `${base}/${op}`,
+    responsesUrl: `${base}/responses`,
     headers,
     scrubber,
     timeouts: config.timeouts,

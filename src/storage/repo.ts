@@ -5,12 +5,13 @@ import { auditRepo, type AuditRepo } from './audit-repo.js';
 import { checkpointRepo, type CheckpointRepo } from './checkpoint-repo.js';
 import { insertJsonRows } from './json-insert.js';
 import { keysRepo, type KeysRepo } from './keys-repo.js';
+import { responsesRepo, type ResponsesRepo } from './responses-repo.js';
 import { deadLetters, requestLog, type DeadLetterRow, type RequestLogRow } from './schema.js';
 import { spendRepo, type SpendRepo } from './spend-repo.js';
 
 export type WriterName = 'request_log' | 'audit' | 'budget_spend';
 
-export interface Repo extends KeysRepo, AuditRepo, CheckpointRepo, SpendRepo {
+export interface Repo extends KeysRepo, AuditRepo, CheckpointRepo, SpendRepo, ResponsesRepo {
   insertRequestLogs(rows: RequestLogRow[]): Promise<void>;
   countRequestLogs(): Promise<number>;
   /** Keeps an item the database refused (as escaped JSON text, which it always takes); returns its id. */
@@ -26,6 +27,7 @@ export function createRepo(db: Db): Repo {
     ...auditRepo(db),
     ...checkpointRepo(db),
     ...spendRepo(db),
+    ...responsesRepo(db),
     async insertRequestLogs(rows) {
       await insertJsonRows(db, requestLog, rows);
     },

@@ -1,4 +1,5 @@
 // The database schema (drizzle); `npm run db:generate` turns changes into migrations in drizzle/.
+import { sql } from 'drizzle-orm';
 import { bigint, bigserial, boolean, index, integer, jsonb, pgTable, primaryKey, text, timestamp, uniqueIndex } from 'drizzle-orm/pg-core';
 
 /** One row per model call: what was asked, what served it, how it went, what it cost. */
@@ -119,6 +120,8 @@ export const auditEvents = pgTable(
     traceId: text('trace_id'),
     spanId: text('span_id'),
     operation: text('gen_ai.operation.name'),
+    /** The door the call came through (chat, embeddings, responses, messages, tool, resource, prompt); null on rows older than the column. */
+    door: text('door'),
     provider: text('gen_ai.provider.name'),
     requestModel: text('gen_ai.request.model'),
     responseModel: text('gen_ai.response.model'),
@@ -231,3 +234,36 @@ export const budgetSpend = pgTable(
 );
 
 export type BudgetSpendRow = typeof budgetSpend.$inferSelect;
+
+/**
+ * Responses the gateway stored for its Responses door (`store`, default true as at OpenAI): read back by id and chained by
+ * `previous_response_id`, only by the key that made them (`key_id` '' when the gateway runs open). Each row keeps the
+ * request's own input items, not its chain's, and the response as returned; `bytes` bounds what expanding a chain loads.
+ */
+export const storedResponses = pgTable(
+  'responses',
+  {
+    id: text('id').primaryKey(),
+    keyId: text('key_id').notNull().default(''),
+    sessionId: text('session_id'),
+    previousResponseId: text('previous_response_id'),
+    createdAt: timestamp('created_at', { withTimezone: true, mode: 'date' }).notNull().defaultNow(),
+    model: text('model').notNull(),
+    status: text('status').notNull(),
+    instructions: text('instructions'),
+    /** The request's own input items (a string input stored as one user message). */
+    input: jsonb('input').notNull(),
+    /** The response object as the client got it. */
+    response: jsonb('response').notNull(),
+    usage: jsonb('usage'),
+    /** Serialised size of input and response, as stored. */
+    bytes: integer('bytes').notNull(),
+    /** Something was cut to fit the size bound: the row can be read back but not continued from. */
+    truncated: boolean('truncated').notNull().default(false),
+    /** Ids of the output items, so an `item_reference` in a later request (the AI SDK sends them) finds its item. */
+    itemIds: text('item_ids').array().notNull().default(sql`'{}'::text[]`),
+  },
+  (t) => [index('responses_key_created_idx').on(t.keyId, t.createdAt), index('responses_item_ids_idx').using('gin', t.itemIds)],
+);
+
+export type StoredResponseRow = typeof storedResponses.$inferSelect;
