@@ -1,7 +1,9 @@
-// createApp(deps): the Hono app with its middleware order, routes and error rendering.
+// createApp(deps, parts): the Hono app with its middleware order, routes and error rendering; the MCP door's composition.
 import { Hono } from 'hono';
 import { adminRoutes } from './admin/routes.js';
+import { runMcpOperation } from './broker/tools.js';
 import type { Deps } from './deps.js';
+import { renderAnthropicError } from './doors/messages/errors.js';
 import { asGatewayError, GatewayError, publicMessage, toOpenAIError } from './errors.js';
 import { authenticate } from './http/authenticate.js';
 import { limitBody } from './http/body-limit.js';
@@ -9,29 +11,58 @@ import type { AppEnv } from './http/context.js';
 import { openGatewayGuard } from './http/open-guard.js';
 import { requestContext } from './http/request-context.js';
 import { chatRoutes } from './http/routes/chat.js';
+import { messagesRoutes } from './http/routes/messages.js';
+import { responsesRoutes } from './http/routes/responses.js';
 import { embeddingsRoutes } from './http/routes/embeddings.js';
 import { healthRoutes } from './http/routes/health.js';
 import { mcpRoutes } from './http/routes/mcp.js';
 import { metricsRoutes } from './http/routes/metrics.js';
 import { modelsRoutes } from './http/routes/models.js';
-import { rpcError } from './mcp/sessions.js';
+import { rpcError } from './mcp/inbound/rpc-response.js';
+import { createSessionStore } from './mcp/inbound/session-store.js';
+import { createMcpSessions, type McpSessions } from './mcp/inbound/sessions.js';
 
 /** The MCP transports: /mcp, /mcp/<id>, legacy /sse and /messages. */
 const MCP_PATH = /^\/(?:mcp|sse)(?:\/|$)|^\/messages$/;
 
-export function createApp(deps: Deps): Hono<AppEnv> {
+/** Anthropic clients: the Messages door, and model discovery from a client that says it speaks Anthropic's API. */
+const isAnthropicCall = (path: string, anthropicVersion: string | undefined): boolean =>
+  /^\/v1\/messages(?:\/|$)/.test(path) || (anthropicVersion !== undefined && path.startsWith('/v1/models'));
+
+/** Inbound MCP sessions over the long-lived hub and the live runtime's catalog; the caller closes them before deps. */
+export function createMcpSessionsFor(deps: Deps): McpSessions {
+  const { storage, mcp } = deps.runtime.config;
+  return createMcpSessions({
+    hub: deps.hub,
+    catalog: () => deps.runtime.catalog,
+    operate: (ctx, op) => runMcpOperation(deps, ctx, op),
+    log: deps.log,
+    store: createSessionStore(storage.redisUrl, mcp.sessionTtlMs, deps.log),
+    sessionTtlMs: () => deps.runtime.config.mcp.sessionTtlMs,
+  });
+}
+
+/** The parts with a lifecycle of their own, made by the caller (startGateway) so it can close them. */
+export interface AppParts {
+  mcp: McpSessions;
+}
+
+/** Without `parts` (tests through app.request()), the app makes its own MCP sessions and nobody closes them. */
+export function createApp(deps: Deps, parts: AppParts = { mcp: createMcpSessionsFor(deps) }): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
 
   app.use('*', requestContext(deps));
   app.route('/', healthRoutes());
-  if (deps.config.telemetry.metrics.enabled) app.route('/', metricsRoutes({ requireAdminKey: deps.config.telemetry.metrics.requireAdminKey }));
-  app.route('/', mcpRoutes());
+  if (deps.config.telemetry.metrics.enabled) app.route('/', metricsRoutes());
+  app.route('/', mcpRoutes(parts.mcp));
 
   const v1 = new Hono<AppEnv>();
   v1.use('*', authenticate());
   v1.use('*', openGatewayGuard());
   v1.use('*', limitBody((c) => c.var.deps.config.server.bodyLimitBytes));
   v1.route('/', chatRoutes());
+  v1.route('/', responsesRoutes());
+  v1.route('/', messagesRoutes());
   v1.route('/', embeddingsRoutes());
   v1.route('/', modelsRoutes());
   app.route('/v1', v1);
@@ -43,6 +74,8 @@ export function createApp(deps: Deps): Hono<AppEnv> {
   });
 
   app.onError((err, c) => {
+    // Middleware refusals (401, 413, bad headers) reach Anthropic clients in Anthropic's error shape.
+    if (isAnthropicCall(c.req.path, c.req.header('anthropic-version'))) return renderAnthropicError(c, err, deps.log);
     const e = asGatewayError(err);
     if (e.status >= 500 && e.code === 'internal_error') {
       deps.log.error({ err, requestId: c.var.requestId, path: c.req.path }, 'internal error');

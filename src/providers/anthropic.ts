@@ -1,13 +1,14 @@
-// The Anthropic adapter: Messages API over callUpstream, with the translation in anthropic-*.ts.
+// The Anthropic adapter: Messages API over callUpstream, with the chat translation in anthropic-*.ts and the native pass-through in anthropic-native.ts.
 import type { ProviderConfig } from '../config.js';
 import { GatewayError } from '../errors.js';
-import { parseSse, type SseEvent } from '../openai/sse.js';
+import { parseSse } from '../openai/sse.js';
 import type { ChatRequest } from '../openai/schemas.js';
+import { createAnthropicNative, mapBodyErrors } from './anthropic-native.js';
 import { toAnthropicRequest } from './anthropic-request.js';
 import { toChatCompletion } from './anthropic-response.js';
 import { translateAnthropicStream } from './anthropic-stream.js';
 import type { AnthropicMessage } from './anthropic-types.js';
-import { bodyError, callUpstream, readJson, type UpstreamResponse } from './http.js';
+import { callUpstream, readJson, type UpstreamResponse } from './http.js';
 import { createScrubber, type Scrubber } from './scrub.js';
 import { withScrubbedErrors } from './scrubbed.js';
 import { providerSecrets } from './secret-variants.js';
@@ -56,14 +57,6 @@ export function createAnthropicProvider(
     models() {
       return config.models;
     },
+    native: createAnthropicNative(id, config, url, scrubber),
   }, scrubber);
-}
-
-/** Turns transport failures while reading the SSE body into GatewayErrors (idle timeout, reset, abort). */
-async function* mapBodyErrors(events: AsyncIterable<SseEvent>, providerId: string, signal: AbortSignal): AsyncGenerator<SseEvent> {
-  try {
-    yield* events;
-  } catch (err) {
-    throw bodyError(providerId, err, signal);
-  }
 }

@@ -1,6 +1,7 @@
 // One agent run through both doors (openai SDK chat, streamed and not; MCP SDK tool calls) under one x-session-id: the ordered, chained timeline.
 import { randomUUID } from 'node:crypto';
 import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import Anthropic from '@anthropic-ai/sdk';
 import OpenAI from 'openai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningGateway } from '../../src/server.js';
@@ -87,6 +88,68 @@ describe('an agent run across both doors', () => {
     expect(t.session.client).toMatchObject({ name: 'gateway-test', version: '1.0.0' });
     const verify = await (await fetch(`${gw.url}/admin/audit/verify?session=${session}`, { headers: admin })).json();
     expect(verify).toMatchObject({ ok: true, checked: 8, broken: null });
+  });
+
+  it('keeps one session across all three model doors and MCP, and records which door each call used', async () => {
+    const session = `three-doors-${randomUUID()}`;
+    const headers = { 'x-session-id': session };
+    const openai = new OpenAI({ baseURL: `${gw.url}/v1`, apiKey: TEST_KEY, maxRetries: 0, defaultHeaders: headers });
+    const anthropic = new Anthropic({ baseURL: gw.url, apiKey: TEST_KEY, maxRetries: 0, defaultHeaders: headers });
+    let mcp: Client | null = null;
+    try {
+      const chat = await openai.chat.completions.create({ model: 'mock/echo', messages: [{ role: 'user', content: 'via chat' }] });
+      expect(chat.choices[0]?.message.content).toBe('echo: via chat');
+      const resp = await openai.responses.create({ model: 'mock/echo', input: 'via responses' });
+      expect(resp.output_text).toBe('echo: via responses');
+      let streamed = '';
+      for await (const ev of await openai.responses.create({ model: 'mock/echo', input: 'streamed responses', stream: true })) {
+        if (ev.type === 'response.output_text.delta') streamed += ev.delta;
+      }
+      expect(streamed).toBe('echo: streamed responses');
+      const msg = await anthropic.messages.create({ model: 'mock/echo', max_tokens: 64, messages: [{ role: 'user', content: 'via messages' }] });
+      expect(msg.content[0]).toMatchObject({ type: 'text', text: 'echo: via messages' });
+      mcp = await connect(`${gw.url}/mcp`, { headers });
+      expect(textOf(await mcp.callTool({ name: 'fixture__echo', arguments: { text: 'via mcp' } }))).toBe('fixture: via mcp');
+      // The same redaction on every door: the address never reaches the trail.
+      const redacted = await anthropic.messages.create({ model: 'mock/echo', max_tokens: 64, messages: [{ role: 'user', content: 'mail carol@example.net' }] });
+      expect(JSON.stringify(redacted.content)).not.toContain('carol@example.net');
+    } finally {
+      await mcp?.close();
+    }
+    await gw.deps.audit.flush();
+    const admin = { authorization: `Bearer ${ADMIN}` };
+    const t = (await (await fetch(`${gw.url}/admin/sessions/${session}`, { headers: admin })).json()) as { events: Array<Record<string, unknown>> };
+    const calls = t.events.filter((e) => e.kind !== 'policy_decision').map((e) => [e.kind, e.door, e.status, e.stream ?? null]);
+    expect(calls).toEqual([
+      ['model_call', 'chat', 200, false],
+      ['model_call', 'responses', 200, false],
+      ['model_call', 'responses', 200, true],
+      ['model_call', 'messages', 200, false],
+      ['tool_call', 'tool', 200, null],
+      ['model_call', 'messages', 200, false],
+    ]);
+    expect(t.events.find((e) => e.kind === 'policy_decision')).toMatchObject({ door: 'messages', step: 'pii', decision: 'redacted' });
+    const exported = await (await fetch(`${gw.url}/admin/sessions/${session}/export`, { headers: admin })).text();
+    expect(exported).not.toContain('carol@example.net');
+    const verify = await (await fetch(`${gw.url}/admin/audit/verify?session=${session}`, { headers: admin })).json();
+    expect(verify).toMatchObject({ ok: true, checked: t.events.length, broken: null });
+  });
+
+  it("groups Claude Code's calls by the session in metadata.user_id when no x-session-id is sent", async () => {
+    const sid = randomUUID();
+    const anthropic = new Anthropic({ baseURL: gw.url, apiKey: TEST_KEY, maxRetries: 0 });
+    const userId = JSON.stringify({ device_id: 'dev-1', account_uuid: '', session_id: sid });
+    for (const text of ['first turn', 'second turn']) {
+      await anthropic.messages.create({ model: 'mock/echo', max_tokens: 32, metadata: { user_id: userId }, messages: [{ role: 'user', content: text }] });
+    }
+    await gw.deps.audit.flush();
+    const res = await fetch(`${gw.url}/admin/sessions/${sid}`, { headers: { authorization: `Bearer ${ADMIN}` } });
+    expect(res.status).toBe(200);
+    const t = (await res.json()) as { events: Array<Record<string, unknown>> };
+    expect(t.events.map((e) => [e.kind, e.door])).toEqual([
+      ['model_call', 'messages'],
+      ['model_call', 'messages'],
+    ]);
   });
 
   it('gives an LLM request without x-session-id its own one-call session (the request id)', async () => {

@@ -64,7 +64,7 @@ describe('mock provider through the gateway', () => {
       .finalChatCompletion();
     const calls = final.choices[0]?.message.tool_calls ?? [];
     expect(calls.map((c) => (c.type === 'function' ? c.function.name : ''))).toEqual(['get_weather', 'get_time']);
-    expect(JSON.parse(calls[0]!.type === 'function' ? calls[0]!.function.arguments : '')).toEqual({ input: 'parallel please' });
+    expect(JSON.parse(calls[0]!.type === 'function' ? calls[0]!.function.arguments : '')).toEqual({ city: 'parallel please' }); // the first string property gets the prompt when the schema requires none
   });
 
   it('embeds with the base64 default the SDK uses, and with floats', async () => {

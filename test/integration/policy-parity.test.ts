@@ -1,4 +1,5 @@
 // One rule set, two doors: the same key rules decide model calls (openai SDK) and MCP calls (MCP SDK Client) alike.
+import Anthropic from '@anthropic-ai/sdk';
 import OpenAI from 'openai';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { RunningGateway } from '../../src/server.js';
@@ -38,6 +39,7 @@ beforeEach(() => fake.reset());
 
 const llm = (key: string) => new OpenAI({ baseURL: `${gw.url}/v1`, apiKey: key, maxRetries: 0 });
 const say = (content: string) => [{ role: 'user' as const, content }];
+const claude = (key: string) => new Anthropic({ baseURL: gw.url, apiKey: key, maxRetries: 0 });
 
 describe('access rules', () => {
   it('lists only the models and tools the key may use', async () => {
@@ -106,5 +108,44 @@ describe('PII rules', () => {
     expect(textOf(r)).toMatch(/pii:block/);
     expect(textOf(r)).not.toContain('ann@example.com');
     await mcp.close();
+  });
+});
+
+describe('the agent doors (Responses, Messages) under the same rules', () => {
+  const secret = 'mail ann@example.com, card 4111 1111 1111 1111';
+
+  it('allow-lists models the same way, each door answering in its own error shape', async () => {
+    expect((await llm(LIMITED).responses.create({ model: 'up/gpt-a', input: 'hi' })).output_text).toContain('hi');
+    await expect(llm(LIMITED).responses.create({ model: 'other/m', input: 'hi' })).rejects.toMatchObject({ status: 403, code: 'forbidden' });
+    await expect(claude(LIMITED).messages.create({ model: 'other/m', max_tokens: 16, messages: say('hi') })).rejects.toMatchObject({ status: 403, error: { type: 'error', error: { type: 'permission_error' } } });
+    await expect(claude(TEAMED).messages.create({ model: 'up/gpt-b', max_tokens: 16, messages: say('hi') })).rejects.toMatchObject({ status: 403 });
+    const ok = await claude(LIMITED).messages.create({ model: 'up/gpt-a', max_tokens: 16, messages: say('hi') });
+    expect(ok.content[0]).toMatchObject({ type: 'text', text: 'echo: hi' });
+  });
+
+  it('redacts what goes upstream and what comes back on Responses (pass-through to OpenAI) and Messages (translated), streams included', async () => {
+    const r = await llm(REDACT).responses.create({ model: 'up/gpt-a', input: secret });
+    const sent = JSON.stringify(fake.requests.at(-1)!.body);
+    expect(fake.requests.at(-1)!.path).toBe('/v1/responses');
+    expect(sent).not.toContain('ann@example.com');
+    expect(sent).toContain('[EMAIL_1]');
+    expect(r.output_text).not.toContain('ann@example.com');
+
+    const m = await claude(REDACT).messages.create({ model: 'up/gpt-a', max_tokens: 64, messages: say(secret) });
+    expect(fake.requests.at(-1)!.path).toBe('/v1/chat/completions');
+    expect(JSON.stringify(fake.requests.at(-1)!.body)).not.toContain('4111 1111 1111 1111');
+    expect(m.content[0]).toMatchObject({ type: 'text', text: 'echo: mail [EMAIL_1], card [CREDIT_CARD_1]' });
+
+    let text = '';
+    const stream = claude(REDACT).messages.stream({ model: 'other/m', max_tokens: 64, messages: say(secret) });
+    stream.on('text', (t) => (text += t));
+    await stream.finalMessage();
+    expect(text).toBe('echo: mail [EMAIL_1], card [CREDIT_CARD_1]');
+  });
+
+  it('blocks on both agent doors when the key says block, before anything goes upstream', async () => {
+    await expect(llm(BLOCK).responses.create({ model: 'up/gpt-a', input: secret })).rejects.toMatchObject({ status: 400, code: 'content_blocked' });
+    await expect(claude(BLOCK).messages.create({ model: 'up/gpt-a', max_tokens: 16, messages: say(secret) })).rejects.toMatchObject({ status: 400, error: { error: { type: 'invalid_request_error' } } });
+    expect(fake.requests).toHaveLength(0);
   });
 });
