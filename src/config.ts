@@ -9,6 +9,7 @@ import { AliasSchema, RoutingSchema } from './routing/schema.js';
 import { McpServerConfigSchema, mcpServerIdSchema, McpSettingsSchema, VirtualServerSchema } from './mcp/upstream/config-schema.js';
 import { applyOtelEnv, TelemetrySchema } from './tracing/telemetry-config.js';
 import { AuditConfigSchema, RequestLogConfigSchema } from './tracing/trail-config.js';
+import { ResponsesConfigSchema } from './storage/responses-retention.js';
 
 export { ProviderConfigSchema, type PriceOverride, type ProviderConfig, type ProviderKind, type Timeouts } from './providers/config-schema.js';
 
@@ -59,6 +60,8 @@ export const GatewayConfigSchema = z
     requestLog: RequestLogConfigSchema.default(RequestLogConfigSchema.parse({})),
     /** The per-session audit trail (see README "Audit trail"). */
     audit: AuditConfigSchema.default(AuditConfigSchema.parse({})),
+    /** Stored responses of the Responses door (`store`, `previous_response_id`). */
+    responses: ResponsesConfigSchema.default(ResponsesConfigSchema.parse({})),
     logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
     providers: z.record(providerIdSchema, ProviderConfigSchema).default({}),
     models: z.record(z.string().min(1), AliasSchema).default({}),

@@ -12,6 +12,7 @@ import { createHealthRegistry, type HealthRegistry } from './routing/health.js';
 import { buildRuntime, type Runtime } from './runtime.js';
 import { openDatabase, type Database } from './storage/db.js';
 import { openRedis, type SharedRedis } from './storage/redis.js';
+import { createResponsesRetention } from './storage/responses-retention.js';
 import { createRepo, type Repo } from './storage/repo.js';
 import { createAuditTrail, type AuditTrail } from './tracing/audit.js';
 import { createCheckpoints, type Checkpoints } from './tracing/checkpoints.js';
@@ -75,6 +76,7 @@ export async function createDeps(config: GatewayConfig, opts: { log?: Logger } =
   const log = opts.log ?? createLogger(config.logLevel);
   const database = await openDatabase(config.storage);
   const repo = createRepo(database.db);
+  const responsesRetention = createResponsesRetention(repo, config.responses, log);
   const redis = await openRedis(config.storage.redisUrl, log);
   const requestLog = config.requestLog.enabled ? await createRequestLogWriter(config, repo, log) : disabledRequestLog();
   const audit = await createAuditTrail(config, repo, log);
@@ -115,6 +117,7 @@ export async function createDeps(config: GatewayConfig, opts: { log?: Logger } =
     }),
     state: { shuttingDown: false },
     async close() {
+      responsesRetention.close();
       await hub.close();
       await requestLog.close();
       await audit.close();

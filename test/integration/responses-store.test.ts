@@ -2,6 +2,8 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openDatabase, type Database } from '../../src/storage/db.js';
+import { createLogger } from '../../src/log.js';
+import { createResponsesRetention } from '../../src/storage/responses-retention.js';
 import { responsesRepo, STORED_RESPONSE_LIMITS, type NewStoredResponse, type ResponsesRepo } from '../../src/storage/responses-repo.js';
 
 const backends: Array<[string, () => { databaseUrl?: string; dataDir: string }]> = [['pglite', () => ({ dataDir: 'memory://' })]];
@@ -27,6 +29,23 @@ describe.each(backends)('%s', (_name, storage) => {
   });
   afterAll(async () => {
     await db?.close();
+  });
+
+  it('retention deletes responses older than retentionDays and keeps newer ones; 0 keeps everything', async () => {
+    await repo.insertStoredResponse(row(id('kept'), null, 'k-ret'));
+    const log = createLogger('silent');
+    const keepAll = createResponsesRetention(repo, { retentionDays: 0, retentionIntervalMs: 3_600_000 }, log);
+    expect(await keepAll.prune(new Date(Date.now() + 400 * 86_400_000))).toBe(0);
+    keepAll.close();
+    const thirty = createResponsesRetention(repo, { retentionDays: 30, retentionIntervalMs: 3_600_000 }, log);
+    try {
+      await thirty.prune(new Date(Date.now() + 29 * 86_400_000));
+      expect(await repo.getStoredResponse(id('kept'), 'k-ret')).not.toBeNull();
+      expect(await thirty.prune(new Date(Date.now() + 31 * 86_400_000))).toBeGreaterThanOrEqual(1);
+      expect(await repo.getStoredResponse(id('kept'), 'k-ret')).toBeNull();
+    } finally {
+      thirty.close();
+    }
   });
 
   it('reads and deletes only within the key (the open gateway is its own scope)', async () => {
