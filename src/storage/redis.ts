@@ -25,10 +25,7 @@ export async function openRedis(url: string | undefined, log: Logger): Promise<S
   await client.connect();
   // A separate connection, so its strict limits do not change what the key store, cache and sessions get.
   // maxRetriesPerRequest 0 drops queued commands at each failed reconnect; commandTimeout bounds the rest.
-  // No auto-pipelining here: when a command in an auto-pipeline times out, ioredis 6 calls back the pipeline with no
-  // results and throws `results[i] is not iterable` from a nextTick: an uncaught exception that would end the process.
   const policy = client.duplicate({
-    enableAutoPipelining: false,
     commandTimeout: DEFAULT_POLICY_COMMAND_TIMEOUT_MS,
     maxRetriesPerRequest: 0,
     autoResendUnfulfilledCommands: false,
