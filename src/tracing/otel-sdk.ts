@@ -31,7 +31,7 @@ export function startSdkTracing(cfg: TelemetryConfig, log: Logger): Tracing {
   const t = cfg.tracing;
   const propagator = new W3CTraceContextPropagator();
   const processor = createSpanProcessor(t);
-  // Everything we support is passed in, so the SDK reads none of it from process.env; its default context manager is
+  // Everything we support is passed in, so the SDK reads none of it from the environment itself; its default context manager is
   // AsyncLocalStorage. The empty lists keep it from starting OTLP metric and log exporters of its own, and no
   // instrumentation spans upstream HTTP a second time (our attempt and MCP spans are the only CLIENT spans).
   const sdk = new NodeSDK({

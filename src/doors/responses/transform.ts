@@ -80,18 +80,14 @@ function* step(chain: Chain, ev: ResponsesEvent): Generator<ResponsesEvent> {
       yield { ...ev, text: chain.full(ch, String(ev.text ?? '')) };
       return;
     }
-    case 'response.function_call_arguments.done': {
-      const ch = argsChannel(ev.item_id);
-      const held = chain.flush(ch);
-      if (held) yield { type: 'response.function_call_arguments.delta', item_id: ev.item_id, output_index: ev.output_index, delta: held };
-      yield { ...ev, arguments: chain.full(ch, String(ev.arguments ?? '')) };
-      return;
-    }
+    case 'response.function_call_arguments.done':
     case 'response.custom_tool_call_input.done': {
+      // A function call's arguments and a custom tool's input: one channel per item, the full text in its own field.
+      const field = ev.type === 'response.function_call_arguments.done' ? 'arguments' : 'input';
       const ch = argsChannel(ev.item_id);
       const held = chain.flush(ch);
-      if (held) yield { type: 'response.custom_tool_call_input.delta', item_id: ev.item_id, output_index: ev.output_index, delta: held };
-      yield { ...ev, input: chain.full(ch, String(ev.input ?? '')) };
+      if (held) yield { type: ev.type.replace(/\.done$/, '.delta'), item_id: ev.item_id, output_index: ev.output_index, delta: held };
+      yield { ...ev, [field]: chain.full(ch, String(ev[field] ?? '')) };
       return;
     }
     case 'response.content_part.done': {

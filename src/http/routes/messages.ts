@@ -3,7 +3,6 @@ import { Hono, type Context } from 'hono';
 import type { CallContext } from '../../broker/context.js';
 import { runRouted, runRoutedStream } from '../../broker/run-routed.js';
 import { messagesDoor } from '../../doors/messages/door.js';
-import { renderAnthropicError } from '../../doors/messages/errors.js';
 import { CountTokensRequestSchema, MessagesRequestSchema } from '../../doors/messages/schema.js';
 import { sessionFromUserId } from '../../doors/messages/session.js';
 import { messagesFraming } from '../../doors/messages/sse.js';
@@ -13,8 +12,8 @@ import { principalAllowsModel } from '../../policy/steps/authorize.js';
 import { readBody } from '../body.js';
 import { callContext } from '../call-context.js';
 import type { AppEnv } from '../context.js';
+import { streamHeaders, unwrap } from '../routed.js';
 import { eventStreamResponse } from '../sse-response.js';
-import { safeHeaderValue } from '../text-bounds.js';
 
 /** The client headers a native Anthropic target receives unchanged (Claude Code's betas select features upstream). */
 const PASS = ['anthropic-version', 'anthropic-beta'] as const;
@@ -41,33 +40,19 @@ function messagesContext(c: Context<AppEnv>, userId: string | null | undefined):
 }
 
 export function messagesRoutes(): Hono<AppEnv> {
+  // Errors on these paths, refusals from the broker included, are rendered in Anthropic's shape by app.onError.
   const app = new Hono<AppEnv>();
-  app.onError((err, c) => renderAnthropicError(c, err, c.var.deps.log));
 
   app.post('/messages', async (c) => {
     const req = await readBody(c, MessagesRequestSchema);
     const ctx = messagesContext(c, req.metadata?.user_id);
     const deps = c.var.deps;
     c.header('request-id', ctx.requestId);
-    if (!req.stream) {
-      const r = await runRouted(deps, ctx, messagesDoor, req);
-      if (!r.ok) return renderAnthropicError(c, r.error, deps.log);
-      for (const [k, v] of Object.entries(r.headers)) c.header(k, safeHeaderValue(v));
-      c.header('x-gateway-provider', safeHeaderValue(r.served.provider.id));
-      c.header('x-gateway-model', safeHeaderValue(r.served.model));
-      return c.json(r.value);
-    }
+    if (!req.stream) return c.json(unwrap(c, await runRouted(deps, ctx, messagesDoor, req)));
     const r = await runRoutedStream(deps, ctx, messagesDoor, req);
-    if (!r.ok) return renderAnthropicError(c, r.error, deps.log);
+    if (!r.ok) throw r.error;
     return eventStreamResponse(r.value, messagesFraming(ctx.requestId), {
-      headers: {
-        ...r.headers,
-        'x-request-id': ctx.requestId,
-        'request-id': ctx.requestId,
-        'x-session-id': ctx.sessionId,
-        'x-gateway-provider': r.served.provider.id,
-        'x-gateway-model': r.served.model,
-      },
+      headers: { ...streamHeaders(c, r), 'request-id': ctx.requestId },
       log: deps.log,
       requestId: ctx.requestId,
       onEnd: c.var.deferEnd(),
