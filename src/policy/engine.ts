@@ -55,6 +55,13 @@ export interface StreamTransform {
 
 export interface PolicyStep {
   readonly name: string;
+  /**
+   * Neighbouring steps that say so run at once (rate limit and budget): their store commands leave in one Redis
+   * pipeline, so admission costs one round trip instead of one per step. Such a step must not read what another step
+   * of its group writes into the context; the engine keeps their decisions in step order and the first denial in step
+   * order wins (the others' hooks are released, as for any denial).
+   */
+  readonly concurrent?: boolean;
   /** A denial stops the call; hooks attach to it; void lets it pass untouched. */
   before(ctx: PolicyContext): Promise<Denial | StepHooks | void> | Denial | StepHooks | void;
 }
@@ -69,37 +76,81 @@ function isDenial(v: Denial | StepHooks | void): v is Denial {
   return !!v && 'code' in v && 'rule' in v;
 }
 
+/** Consecutive concurrent steps form one group; every other step is a group of its own. */
+function groupSteps(steps: PolicyStep[]): PolicyStep[][] {
+  const groups: PolicyStep[][] = [];
+  for (const step of steps) {
+    const last = groups.at(-1);
+    if (step.concurrent && last?.[0]?.concurrent) last.push(step);
+    else groups.push([step]);
+  }
+  return groups;
+}
+
+type StepResult = { ok: true; value: Denial | StepHooks | void } | { ok: false; err: unknown };
+
+async function runStep(step: PolicyStep, ctx: PolicyContext): Promise<StepResult> {
+  const span = tracingOn() ? startStepSpan(step.name) : null;
+  try {
+    const value = await step.before(ctx);
+    span?.end(isDenial(value) ? value : null);
+    return { ok: true, value };
+  } catch (err) {
+    span?.fail(err);
+    return { ok: false, err };
+  }
+}
+
+/** Decisions a group pushed while its steps ran at once, put back in step order (stable within a step). */
+function orderDecisions(ctx: PolicyContext, from: number, group: PolicyStep[]): void {
+  if (group.length < 2 || ctx.decisions.length - from < 2) return;
+  const rank = (d: Decision) => {
+    const i = group.findIndex((s) => s.name === d.step);
+    return i < 0 ? group.length : i;
+  };
+  const tail = ctx.decisions.splice(from).map((d, i) => ({ d, i }));
+  tail.sort((a, b) => rank(a.d) - rank(b.d) || a.i - b.i);
+  for (const { d } of tail) ctx.decisions.push(d);
+}
+
 export function createPolicyEngine(steps: PolicyStep[], log: Logger): PolicyEngine {
+  const groups = groupSteps(steps);
   return {
     async admit(ctx) {
       const hooks: StepHooks[] = [];
       const settleAll = async (outcome: CallOutcome) => {
-        for (const h of [...hooks].reverse()) {
-          try {
-            await h.after?.(outcome);
-          } catch (err) {
-            // A failed settlement must not fail a call that already happened; the log says what was lost.
-            log.error({ err, requestId: ctx.requestId }, 'policy: after-hook failed');
-          }
-        }
+        // Started in reverse step order, awaited together: settling a budget and correcting a token window are
+        // independent, and together they are one Redis round trip.
+        await Promise.all(
+          [...hooks].reverse().map(async (h) => {
+            try {
+              await h.after?.(outcome);
+            } catch (err) {
+              // A failed settlement must not fail a call that already happened; the log says what was lost.
+              log.error({ err, requestId: ctx.requestId }, 'policy: after-hook failed');
+            }
+          }),
+        );
       };
-      for (const step of steps) {
-        let result: Denial | StepHooks | void;
-        const span = tracingOn() ? startStepSpan(step.name) : null;
-        try {
-          result = await step.before(ctx);
-        } catch (err) {
-          span?.fail(err);
-          await settleAll({ ok: false });
-          throw err;
-        }
-        span?.end(isDenial(result) ? result : null);
-        if (isDenial(result)) {
-          ctx.decisions.push({ step: step.name, decision: 'denied', rule: result.rule, reason: result.message });
-          await settleAll({ ok: false }); // release what earlier steps reserved
-          return { ok: false, denial: result };
-        }
-        if (result) hooks.push(result);
+      for (const group of groups) {
+        const from = ctx.decisions.length;
+        const results = group.length === 1 ? [await runStep(group[0]!, ctx)] : await Promise.all(group.map((step) => runStep(step, ctx)));
+        orderDecisions(ctx, from, group);
+        // The first step (in step order) that failed or denied decides; hooks of the others are released below.
+        const stop = results.findIndex((r) => !r.ok || isDenial(r.value));
+        results.forEach((r) => {
+          if (r.ok && r.value && !isDenial(r.value)) hooks.push(r.value);
+        });
+        if (stop < 0) continue;
+        // What later steps of the group decided does not count: run one by one, they would not have run.
+        const later = new Set(group.slice(stop + 1).map((st) => st.name));
+        for (let i = ctx.decisions.length - 1; i >= from; i--) if (later.has(ctx.decisions[i]!.step)) ctx.decisions.splice(i, 1);
+        const r = results[stop]!;
+        await settleAll({ ok: false }); // release what earlier steps (and this group's others) reserved
+        if (!r.ok) throw r.err;
+        const denial = r.value as Denial;
+        ctx.decisions.push({ step: group[stop]!.name, decision: 'denied', rule: denial.rule, reason: denial.message });
+        return { ok: false, denial };
       }
       let settled = false;
       return {

@@ -93,4 +93,61 @@ describe('engine', () => {
     await r.after({ ok: true, inputTokens: 1 });
     expect(order).toEqual(['b', 'a']);
   });
+  describe('concurrent steps (one store round trip for rate limit and budget)', () => {
+    /** A step that records when it starts and finishes, resolving on the next macrotask so siblings can overlap. */
+    function slowStep(name: string, log: string[], result: () => ReturnType<PolicyStep['before']>, concurrent = true): PolicyStep {
+      return {
+        name,
+        concurrent,
+        before: async (c) => {
+          log.push(`start ${name}`);
+          await new Promise((r) => setImmediate(r));
+          log.push(`end ${name}`);
+          c.decisions.push({ step: name, decision: 'allowed' });
+          return result();
+        },
+      };
+    }
+
+    it('starts neighbouring concurrent steps together and keeps their decisions in step order', async () => {
+      const order: string[] = [];
+      const steps: PolicyStep[] = [
+        { name: 'first', before: (c) => void c.decisions.push({ step: 'first', decision: 'allowed' }) },
+        slowStep('a', order, () => undefined),
+        // b finishes first: its decision is pushed first, and the engine puts it back after a's.
+        { name: 'b', concurrent: true, before: (c) => (order.push('start b'), c.decisions.push({ step: 'b', decision: 'allowed' }), undefined) },
+        slowStep('last', order, () => undefined, false),
+      ];
+      const c = ctx({}, {});
+      const r = await createPolicyEngine(steps, log).admit(c);
+      expect(r.ok).toBe(true);
+      expect(order.slice(0, 2)).toEqual(['start a', 'start b']);
+      expect(order.indexOf('start last')).toBeGreaterThan(order.indexOf('end a'));
+      expect(c.decisions.map((d) => d.step)).toEqual(['first', 'a', 'b', 'last']);
+    });
+
+    it('lets the first denial in step order win, drops what later steps of the group decided and releases their hooks', async () => {
+      const released = vi.fn();
+      const order: string[] = [];
+      const steps: PolicyStep[] = [
+        slowStep('rate', order, () => ({ code: 'rate_limit_exceeded', rule: 'rate:rpm', message: 'slow down' })),
+        { name: 'budget', concurrent: true, before: (c) => (c.decisions.push({ step: 'budget', decision: 'allowed' }), { after: released }) },
+      ];
+      const c = ctx({}, {});
+      const r = await createPolicyEngine(steps, log).admit(c);
+      expect(r).toMatchObject({ ok: false, denial: { rule: 'rate:rpm' } });
+      expect(released).toHaveBeenCalledWith({ ok: false });
+      expect(c.decisions.map((d) => `${d.step}:${d.decision}`)).toEqual(['rate:allowed', 'rate:denied']);
+    });
+
+    it('throws a step failure only after releasing the hooks of its siblings', async () => {
+      const released = vi.fn();
+      const steps: PolicyStep[] = [
+        { name: 'rate', concurrent: true, before: async () => ({ after: released }) },
+        { name: 'budget', concurrent: true, before: async () => { throw new Error('store down'); } },
+      ];
+      await expect(createPolicyEngine(steps, log).admit(ctx({}, {}))).rejects.toThrow('store down');
+      expect(released).toHaveBeenCalledWith({ ok: false });
+    });
+  });
 });

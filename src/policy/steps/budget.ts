@@ -72,6 +72,7 @@ export function budgetStep(deps: BudgetStepDeps): PolicyStep {
 
   return {
     name: 'budget',
+    concurrent: true,
     async before(ctx) {
       if (ctx.door === 'resource' || ctx.door === 'prompt') return;
       const limits = budgetLimits(ctx);

@@ -24,6 +24,7 @@ export interface RateLimitStepDeps {
 export function rateLimitStep(deps: RateLimitStepDeps): PolicyStep {
   return {
     name: 'rate-limit',
+    concurrent: true,
     async before(ctx) {
       const owners = scopes(ctx);
       const isModel = ctx.door === 'chat' || ctx.door === 'embeddings';
