@@ -40,9 +40,33 @@ export async function closeUpstreamAgents(): Promise<void> {
   agents.clear();
 }
 
+/**
+ * The caller's signal with the total timeout on top: one controller and one timer, cleared as soon as the response is
+ * over (AbortSignal.any + AbortSignal.timeout cost a weak-ref registration per call and a timer that lived the whole
+ * total timeout, minutes, after a call of milliseconds).
+ */
+function withDeadline(client: AbortSignal, ms: number, providerId: string): { signal: AbortSignal; clear: () => void } {
+  const ac = new AbortController();
+  if (client.aborted) {
+    ac.abort(client.reason);
+    return { signal: ac.signal, clear: () => undefined };
+  }
+  const onAbort = () => ac.abort(client.reason);
+  client.addEventListener('abort', onAbort, { once: true });
+  const timer = setTimeout(() => ac.abort(new DOMException(`Provider "${providerId}" did not finish within ${ms} ms.`, 'TimeoutError')), ms);
+  timer.unref();
+  return {
+    signal: ac.signal,
+    clear: () => {
+      clearTimeout(timer);
+      client.removeEventListener('abort', onAbort);
+    },
+  };
+}
+
 /** Sends a request upstream; resolves on a 2xx, throws a GatewayError for anything else. */
 export async function callUpstream(req: UpstreamRequest): Promise<UpstreamResponse> {
-  const signal = AbortSignal.any([req.signal, AbortSignal.timeout(req.timeouts.totalMs)]);
+  const { signal, clear } = withDeadline(req.signal, req.timeouts.totalMs, req.providerId);
   let res: Dispatcher.ResponseData;
   try {
     res = await request(req.url, {
@@ -56,9 +80,12 @@ export async function callUpstream(req: UpstreamRequest): Promise<UpstreamRespon
       bodyTimeout: req.timeouts.idleMs,
     });
   } catch (err) {
+    clear();
     throw req.scrubber.error(transportError(req, err, signal));
   }
   if (res.statusCode >= 200 && res.statusCode < 300) {
+    // The deadline covers the body too: it ends when the body is read, fails or is dropped.
+    res.body.once('close', clear);
     return { status: res.statusCode, headers: res.headers, body: res.body };
   }
   let text = '';
@@ -66,6 +93,8 @@ export async function callUpstream(req: UpstreamRequest): Promise<UpstreamRespon
     text = await res.body.text();
   } catch {
     // The status alone still says what happened.
+  } finally {
+    clear();
   }
   throw statusError(req, res.statusCode, res.headers, text);
 }
