@@ -37,15 +37,24 @@ async function discard(reader: ReadableStreamDefaultReader<Uint8Array>): Promise
   }
 }
 
+/** Whether the request came through @hono/node-server (its bindings carry the Node request). */
+const fromNodeServer = (c: Context<AppEnv>): boolean => typeof c.env === 'object' && c.env !== null && 'incoming' in c.env;
+
 /**
  * Passes a body within `max` on (a declared length is trusted: Node frames the request by it); buffers a chunked one up
  * to `max`. False, after discarding the rest, when the body is larger.
  */
 async function withinLimit(c: Context<AppEnv>, max: number): Promise<boolean> {
+  // Headers first: touching `c.req.raw.body` makes the Node adapter build a web Request and stream for the body, while
+  // a body within a declared length is left for the handler to read straight from the socket (c.req.text()).
+  const headers = c.req.raw.headers;
+  const chunked = headers.has('transfer-encoding');
+  const declared = chunked ? null : headers.get('content-length');
+  if (declared !== null && Number(declared) <= max) return true;
+  // Over Node's HTTP/1.1 server no length and no chunking means no body; a web Request (app.request()) may still stream one.
+  if (!chunked && declared === null && fromNodeServer(c)) return true;
   const body = c.req.raw.body;
   if (!body) return true;
-  const declared = c.req.raw.headers.has('transfer-encoding') ? null : c.req.raw.headers.get('content-length');
-  if (declared !== null && Number(declared) <= max) return true;
   const reader = body.getReader();
   if (declared !== null) {
     await discard(reader);
