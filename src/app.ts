@@ -59,7 +59,7 @@ export function createApp(deps: Deps, parts: AppParts = { mcp: createMcpSessions
   const v1 = new Hono<AppEnv>();
   v1.use('*', authenticate());
   v1.use('*', openGatewayGuard());
-  v1.use('*', limitBody((c) => c.var.deps.config.server.bodyLimitBytes));
+  v1.use('*', limitBody((c) => c.get('deps').config.server.bodyLimitBytes));
   v1.route('/', chatRoutes());
   v1.route('/', responsesRoutes());
   v1.route('/', messagesRoutes());
@@ -78,7 +78,7 @@ export function createApp(deps: Deps, parts: AppParts = { mcp: createMcpSessions
     if (isAnthropicCall(c.req.path, c.req.header('anthropic-version'))) return renderAnthropicError(c, err, deps.log);
     const e = asGatewayError(err);
     if (e.status >= 500 && e.code === 'internal_error') {
-      deps.log.error({ err, requestId: c.var.requestId, path: c.req.path }, 'internal error');
+      deps.log.error({ err, requestId: c.get('requestId'), path: c.req.path }, 'internal error');
     }
     // Errors raised before the MCP routes run (request-context header checks) still answer MCP clients in JSON-RPC.
     if (MCP_PATH.test(c.req.path)) {

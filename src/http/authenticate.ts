@@ -23,7 +23,7 @@ const REASONS = {
 /** Rejects a missing, unknown, revoked or expired key with 401 before any route runs; open gateways (no keys anywhere yet) let everyone in. */
 export function authenticate(): MiddlewareHandler<AppEnv> {
   return async (c, next) => {
-    const keys = c.var.deps.keys;
+    const keys = c.get('deps').keys;
     if (await keys.isOpen()) {
       c.set('principal', ANONYMOUS);
       return next();

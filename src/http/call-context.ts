@@ -8,15 +8,15 @@ import type { AppEnv } from './context.js';
 
 export function callContext(c: Context<AppEnv>): CallContext {
   return {
-    requestId: c.var.requestId,
-    sessionId: c.var.sessionId,
-    keyId: c.var.principal.keyId,
-    principal: c.var.principal,
+    requestId: c.get('requestId'),
+    sessionId: c.get('sessionId'),
+    keyId: c.get('principal').keyId,
+    principal: c.get('principal'),
     signal: c.req.raw.signal,
-    startedAt: c.var.startedAt,
+    startedAt: c.get('startedAt'),
     routeTag: c.req.header('x-route-tag') ?? null,
-    team: c.var.principal.teamId,
-    timing: c.var.timing,
+    team: c.get('principal').teamId,
+    timing: c.get('timing'),
     userAgent: c.req.header('user-agent')?.slice(0, HEADER_VALUE_MAX) ?? null,
   };
 }

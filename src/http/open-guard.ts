@@ -18,7 +18,7 @@ const JSON_TYPE = /^application\/(?:[\w.+-]*\+)?json\s*(?:;|$)/i;
 export function openGatewayGuard(): MiddlewareHandler<AppEnv> {
   let cached: { config: GatewayConfig; policy: OriginPolicy } | null = null;
   return async (c, next) => {
-    const deps = c.var.deps;
+    const deps = c.get('deps');
     if (!deps.keys.open) return next();
     // A reload swaps deps.config: the allow-list follows it.
     if (cached?.config !== deps.config) cached = { config: deps.config, policy: createOriginPolicy(deps.config) };

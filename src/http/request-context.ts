@@ -75,7 +75,7 @@ function observe(c: Context<AppEnv>, rt: RequestTrace | null): void {
   const status = c.res.status;
   let route = routePath(c) || 'unmatched';
   if (status === 404 && route.endsWith('*')) route = 'unmatched';
-  c.var.deps.metrics.http(route, c.req.method, status, (performance.now() - c.var.startedAt) / 1000);
+  c.get('deps').metrics.http(route, c.req.method, status, (performance.now() - c.get('startedAt')) / 1000);
   if (rt) {
     const p = c.get('principal') as Principal | undefined;
     rt.end({ status, route, keyId: p?.keyId ?? null, teamId: p?.teamId ?? null });
@@ -86,7 +86,7 @@ function observe(c: Context<AppEnv>, rt: RequestTrace | null): void {
 function serverTiming(c: Context<AppEnv>, upstreamMs: number): void {
   const h = c.res.headers;
   if (h.get('content-type')?.startsWith('text/event-stream')) return;
-  const total = performance.now() - c.var.startedAt;
+  const total = performance.now() - c.get('startedAt');
   const gw = Math.max(0, total - upstreamMs).toFixed(2);
   try {
     h.set('server-timing', upstreamMs > 0 ? `gw;dur=${gw}, upstream;dur=${upstreamMs.toFixed(2)}` : `gw;dur=${gw}`);

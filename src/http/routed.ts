@@ -20,5 +20,5 @@ export function unwrap<T>(c: Context<AppEnv>, r: RunResult<T>): T {
 
 /** Headers of a streamed answer (set on the SSE Response itself). */
 export function streamHeaders(c: Context<AppEnv>, r: Served): Record<string, string> {
-  return { ...routedHeaders(r), 'x-request-id': c.var.requestId, 'x-session-id': c.var.sessionId };
+  return { ...routedHeaders(r), 'x-request-id': c.get('requestId'), 'x-session-id': c.get('sessionId') };
 }

@@ -14,7 +14,7 @@ export function chatRoutes(): Hono<AppEnv> {
   app.post('/chat/completions', async (c) => {
     const req = await readBody(c, ChatRequestSchema);
     const ctx = callContext(c);
-    const deps = c.var.deps;
+    const deps = c.get('deps');
     if (!req.stream) return c.json(unwrap(c, await runRouted(deps, ctx, chatDoor, req)));
     const r = await runRoutedStream(deps, ctx, chatDoor, req);
     if (!r.ok) throw r.error;
@@ -23,7 +23,7 @@ export function chatRoutes(): Hono<AppEnv> {
       headers: streamHeaders(c, r),
       log: deps.log,
       requestId: ctx.requestId,
-      onEnd: c.var.deferEnd(),
+      onEnd: c.get('deferEnd')(),
     });
   });
   return app;

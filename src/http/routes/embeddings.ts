@@ -12,7 +12,7 @@ export function embeddingsRoutes(): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
   app.post('/embeddings', async (c) => {
     const req = await readBody(c, EmbeddingsRequestSchema);
-    return c.json(unwrap(c, await runRouted(c.var.deps, callContext(c), embeddingsDoor, req)));
+    return c.json(unwrap(c, await runRouted(c.get('deps'), callContext(c), embeddingsDoor, req)));
   });
   return app;
 }

@@ -6,7 +6,7 @@ export function healthRoutes(): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
   app.get('/healthz', (c) => c.json({ status: 'ok' }));
   app.get('/readyz', async (c) => {
-    const deps = c.var.deps;
+    const deps = c.get('deps');
     const checks: Record<string, string> = {};
     try {
       await deps.database.ping();

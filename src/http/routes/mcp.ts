@@ -52,7 +52,7 @@ const SESSION_ID = /^[\x21-\x7e]{1,256}$/;
 /** The gateway's own request id and the accepted x-session-id (request-context refused an invalid one), for the MCP handlers. */
 function factsOf(c: Context<AppEnv>): RequestFacts {
   const agent = c.req.header('x-session-id');
-  return { requestId: c.var.requestId, principal: c.var.principal, ...(agent !== undefined ? { agentSessionId: agent } : {}) };
+  return { requestId: c.get('requestId'), principal: c.get('principal'), ...(agent !== undefined ? { agentSessionId: agent } : {}) };
 }
 
 async function handle(mcp: McpSessions, c: Context<AppEnv>): Promise<Response> {
@@ -69,7 +69,7 @@ async function handle(mcp: McpSessions, c: Context<AppEnv>): Promise<Response> {
     if (nestsDeeper(body, MAX_JSON_DEPTH)) return rpcError(400, -32600, TOO_DEEP);
   }
   const res = await mcp.handle({ ...factsOf(c), raw: c.req.raw, route: c.req.param('id') ?? '', body });
-  const end = c.var.deferEnd();
+  const end = c.get('deferEnd')();
   // The standalone GET stream lives as long as the session: it must not hold up a graceful shutdown.
   if (c.req.method === 'GET') {
     end();
@@ -84,17 +84,17 @@ export function mcpRoutes(mcp: McpSessions): Hono<AppEnv> {
   let guard: { config: object; check: ReturnType<typeof originGuard> } | null = null;
   for (const p of [...PATHS, ...LEGACY]) {
     app.use(p, async (c, next) => {
-      const config = c.var.deps.runtime.config;
+      const config = c.get('deps').runtime.config;
       if (guard?.config !== config) guard = { config, check: originGuard(config) };
       return guard.check(c, next);
     });
     app.use(p, authenticate());
-    app.use(p, limitRpcBody((c) => c.var.deps.runtime.config.server.bodyLimitBytes));
+    app.use(p, limitRpcBody((c) => c.get('deps').runtime.config.server.bodyLimitBytes));
   }
   for (const p of PATHS) app.on(['GET', 'POST', 'DELETE'], p, (c) => handle(mcp, c));
   const openSse = (c: Context<AppEnv>) => {
-    c.var.deferEnd()(); // a legacy stream lives as long as its session
-    return mcp.legacy.open(c.req.param('id') ?? '', c.var.principal);
+    c.get('deferEnd')()(); // a legacy stream lives as long as its session
+    return mcp.legacy.open(c.req.param('id') ?? '', c.get('principal'));
   };
   app.get('/sse', openSse);
   app.get('/sse/:id', openSse);
@@ -110,7 +110,7 @@ export function mcpRoutes(mcp: McpSessions): Hono<AppEnv> {
   });
   app.onError((err, c) => {
     const e = asGatewayError(err);
-    if (e.status >= 500) c.var.deps.log.error({ err, requestId: c.var.requestId }, 'mcp route error');
+    if (e.status >= 500) c.get('deps').log.error({ err, requestId: c.get('requestId') }, 'mcp route error');
     const res = rpcError(e.status, e.status === 401 ? -32001 : -32000, publicMessage(e));
     for (const [k, v] of Object.entries(e.headers)) res.headers.set(k, v);
     return res;

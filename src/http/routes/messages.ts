@@ -46,7 +46,7 @@ export function messagesRoutes(): Hono<AppEnv> {
   app.post('/messages', async (c) => {
     const req = await readBody(c, MessagesRequestSchema);
     const ctx = messagesContext(c, req.metadata?.user_id);
-    const deps = c.var.deps;
+    const deps = c.get('deps');
     c.header('request-id', ctx.requestId);
     if (!req.stream) return c.json(unwrap(c, await runRouted(deps, ctx, messagesDoor, req)));
     const r = await runRoutedStream(deps, ctx, messagesDoor, req);
@@ -55,15 +55,16 @@ export function messagesRoutes(): Hono<AppEnv> {
       headers: { ...streamHeaders(c, r), 'request-id': ctx.requestId },
       log: deps.log,
       requestId: ctx.requestId,
-      onEnd: c.var.deferEnd(),
+      onEnd: c.get('deferEnd')(),
     });
   });
 
   // Counting spends nothing: the key was authenticated by the middleware; here only the model must exist and be allowed.
   app.post('/messages/count_tokens', async (c) => {
     const req = await readBody(c, CountTokensRequestSchema);
-    const { deps, principal } = c.var;
-    c.header('request-id', c.var.requestId);
+    const deps = c.get('deps');
+    const principal = c.get('principal');
+    c.header('request-id', c.get('requestId'));
     const chat = toChatRequest(req, { strict: false });
     const plan = deps.router.plan(req.model, { keyId: principal.keyId, team: principal.teamId, tag: null, chat });
     if (!principalAllowsModel(principal, req.model, plan.candidates.map((t) => t.key))) {

@@ -12,7 +12,7 @@ import type { AppEnv } from '../context.js';
 function metricsAccess(): MiddlewareHandler<AppEnv> {
   const admin = adminAuth();
   return async (c, next) => {
-    const rt = c.var.deps.runtime;
+    const rt = c.get('deps').runtime;
     // telemetry.metrics.public (default false) keeps scrapes unauthenticated on a closed gateway, when the operator says so.
     const settings = rt.config.telemetry.metrics;
     if (settings.public) return next();
@@ -29,7 +29,7 @@ export function metricsRoutes(): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
   app.use('/metrics', metricsAccess());
   app.get('/metrics', async (c) => {
-    const m = c.var.deps.metrics;
+    const m = c.get('deps').metrics;
     return c.body(await m.render(), 200, { 'content-type': m.contentType, 'cache-control': 'no-store' });
   });
   return app;

@@ -25,7 +25,7 @@ export function responsesRoutes(): Hono<AppEnv> {
     const req = await readBody(c, ResponsesRequestSchema);
     assertServable(req);
     const ctx = callContext(c);
-    const deps = c.var.deps;
+    const deps = c.get('deps');
     const scope: StoreScope = { keyId: ctx.keyId, sessionId: ctx.sessionId };
     // References resolved first: the stored input then stands alone, whatever happens to the rows it named.
     const own = await resolveReferences(deps.repo, scope, req);
@@ -43,20 +43,20 @@ export function responsesRoutes(): Hono<AppEnv> {
       headers: streamHeaders(c, r),
       log: deps.log,
       requestId: ctx.requestId,
-      onEnd: c.var.deferEnd(),
+      onEnd: c.get('deferEnd')(),
     });
   });
 
   app.get('/responses/:id', async (c) => {
     const id = c.req.param('id');
-    const row = plausible(id) ? await c.var.deps.repo.getStoredResponse(id, c.var.principal.keyId) : null;
+    const row = plausible(id) ? await c.get('deps').repo.getStoredResponse(id, c.get('principal').keyId) : null;
     if (!row) throw notFound(id);
     return c.json(row.response as Record<string, unknown>);
   });
 
   app.delete('/responses/:id', async (c) => {
     const id = c.req.param('id');
-    if (!plausible(id) || !(await c.var.deps.repo.deleteStoredResponse(id, c.var.principal.keyId))) throw notFound(id);
+    if (!plausible(id) || !(await c.get('deps').repo.deleteStoredResponse(id, c.get('principal').keyId))) throw notFound(id);
     return c.json({ id, object: 'response', deleted: true });
   });
 
