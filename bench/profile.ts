@@ -24,7 +24,7 @@ async function main(): Promise<void> {
   try {
     const port = await freePort();
     const cfg = writeGatewayConfig({ dir: TMP, mode, port, mockPort: mock.port, mcpPort: null, runId: `prof${Date.now()}` });
-    const gw = await startGateway({ runner: S.runner, port, configPath: cfg.path, databaseUrl, dataDir: resolve(TMP, 'pglite-profile'), cpuProfDir: dir });
+    const gw = await startGateway({ runner: S.runner, port, configPath: cfg.path, databaseUrl, redisUrl: mode === 'on' ? S.redisUrl : undefined, dataDir: resolve(TMP, 'pglite-profile'), cpuProfDir: dir });
     const target: Target = {
       origin: gw.origin,
       path: '/v1/chat/completions',

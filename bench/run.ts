@@ -1,107 +1,24 @@
-// `npm run bench`: direct vs gateway (on/off) vs Portkey at fixed rates, streaming, MCP, memory, row parity → RESULTS.md + results.json.
+// `npm run bench`: direct, bare-Node floor, gateway (on/off), Portkey, embedded default — hey closed loop and sequential, fixed rates, streaming, MCP, memory, row parity → RESULTS.md + results.json.
 import { mkdirSync, rmSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { countRows, postgresReachable } from './lib/db-count.js';
-import { MODES, writeGatewayConfig, type ModeName } from './lib/gateway-config.js';
+import { postgresReachable } from './lib/db-count.js';
 import { machineInfo } from './lib/machine.js';
-import type { Target } from './lib/open-loop.js';
-import { freePort, hasTaskset, killAll, pinSelf, rssMb, sleep } from './lib/proc.js';
+import { hasHey } from './lib/hey.js';
+import { directLeg, embeddedLeg, floorLeg, gatewayLeg, portkeyLeg, type LegContext } from './lib/legs.js';
+import { hasTaskset, killAll, pinSelf } from './lib/proc.js';
 import { analyse, writeReports, type BenchResults, type LegResults } from './lib/report.js';
-import * as sc from './lib/scenarios.js';
-import { buildGateway, CLIENT_CPU, startGateway, startMock, startPortkey, TMP, type Running } from './lib/servers.js';
+import { buildGateway, CLIENT_CPU, startMock, TMP } from './lib/servers.js';
 import { S } from './lib/settings.js';
-import { round } from './lib/stats.js';
 
 const log = (m: string) => process.stderr.write(`[bench] ${m}\n`);
-const CHAT = { messages: [{ role: 'user', content: 'Say hello in one short sentence.' }], max_tokens: 32 };
+const hideCredentials = (url: string) => url.replace(/\/\/[^@/]*@/, '//…@');
 
-function targets(origin: string, path: string, model: string, headers: Record<string, string>) {
-  const chat: Target = { origin, path, headers, body: JSON.stringify({ model, ...CHAT }) };
-  const stream: Target = { ...chat, body: JSON.stringify({ model, ...CHAT, stream: true, stream_options: { include_usage: true } }) };
-  return { chat, stream };
-}
-
-/** Samples a process's RSS each second until stopped. */
-function rssSampler(pid: number): () => number[] {
-  const v: number[] = [];
-  const t = setInterval(() => {
-    const r = rssMb(pid);
-    if (r !== null) v.push(r);
-  }, 1000);
-  return () => (clearInterval(t), v);
-}
-
-async function gatewayLeg(mode: ModeName, ctx: { mockPort: number; mcpPort: number; runId: string; databaseUrl?: string; dataDir: string }): Promise<LegResults> {
-  const port = await freePort();
-  const cfg = writeGatewayConfig({ dir: TMP, mode, port, mockPort: ctx.mockPort, mcpPort: ctx.mcpPort, runId: ctx.runId });
-  const auth: Record<string, string> = cfg.key ? { authorization: `Bearer ${cfg.key}` } : {};
-  let gw: Running | null = null;
-  const leg: LegResults = { name: `gateway-${mode}`, description: MODES[mode].description, notes: [...cfg.notes], rates: {} };
-  try {
-    gw = await startGateway({ runner: S.runner, port, configPath: cfg.path, databaseUrl: ctx.databaseUrl, dataDir: ctx.dataDir });
-    await sleep(1000);
-    const mem = sc.emptyMemory(gw.proc.pid);
-    const served: sc.Served = { answered: 0, clientErrors: 0 };
-    const t = targets(gw.origin, '/v1/chat/completions', 'up/gpt-4o-mini', auth);
-    const stopRss = rssSampler(gw.proc.pid);
-    leg.rates = await sc.rates(leg.name, t.chat, served);
-    const during = stopRss();
-    mem.afterWarmupMb = during.length ? round(during[0]!, 1) : null;
-    leg.streaming = await sc.streaming(leg.name, t.stream, served);
-    leg.mcp = cfg.mcpTool ? await sc.mcp(leg.name, `${gw.origin}/mcp`, auth, cfg.mcpTool, served) : { skipped: 'gateway config has no mcpServers' };
-    if (mode === 'on') {
-      leg.sustained = await sc.sustained(leg.name, t.chat, gw.proc.pid, mem, served);
-      leg.ramp = {};
-      for (const rate of S.ramp) {
-        const d = await sc.load('direct ramp', targets(`http://127.0.0.1:${ctx.mockPort}`, '/v1/chat/completions', 'gpt-4o-mini', {}).chat, rate, S.rampS);
-        const g = await sc.load(`${leg.name} ramp`, t.chat, rate, S.rampS, served);
-        leg.ramp[rate] = { direct: d, leg: g };
-        if (g.latency.p99 - d.latency.p99 >= S.p99BudgetMs || g.rps < rate * 0.95) break;
-      }
-    } else {
-      mem.underLoadMaxMb = during.length ? round(Math.max(...during), 1) : null;
-      mem.underLoadMeanMb = during.length ? round(during.reduce((a, b) => a + b, 0) / during.length, 1) : null;
-      await sleep(S.sustain.afterS * 1000);
-      mem.afterLoadMb = round(rssMb(gw.proc.pid) ?? NaN, 1);
-    }
-    leg.memory = mem;
-    const code = await gw.proc.stop(30_000);
-    gw = null;
-    if (cfg.keyId) {
-      const rows = await countRows({ databaseUrl: ctx.databaseUrl, dataDir: ctx.dataDir, keyId: cfg.keyId });
-      leg.parity = { rows, answered: served.answered, clientErrors: served.clientErrors, equal: rows === served.answered, consistent: rows >= served.answered && rows <= served.answered + served.clientErrors, exitCode: code };
-      log(`${leg.name} parity: ${rows} rows for ${served.answered} answered requests (${served.clientErrors} client errors)`);
-    }
-  } finally {
-    await gw?.proc.stop();
-  }
-  return leg;
-}
-
-async function portkeyLeg(mockPort: number): Promise<LegResults> {
-  const leg: LegResults = { name: 'portkey', description: '@portkey-ai/gateway 1.15.2 (node build/start-server.js), x-portkey-custom-host → mock', notes: [], rates: {} };
-  let pk: Running | null = null;
-  try {
-    pk = await startPortkey();
-    await sleep(1000);
-    const mem = sc.emptyMemory(pk.proc.pid);
-    const headers = { authorization: 'Bearer sk-upstream-bench', 'x-portkey-provider': 'openai', 'x-portkey-custom-host': `http://127.0.0.1:${mockPort}/v1` };
-    const t = targets(pk.origin, '/v1/chat/completions', 'gpt-4o-mini', headers);
-    const stopRss = rssSampler(pk.proc.pid);
-    leg.rates = await sc.rates(leg.name, t.chat);
-    const during = stopRss();
-    mem.afterWarmupMb = during.length ? round(during[0]!, 1) : null;
-    mem.underLoadMaxMb = during.length ? round(Math.max(...during), 1) : null;
-    mem.underLoadMeanMb = during.length ? round(during.reduce((a, b) => a + b, 0) / during.length, 1) : null;
-    leg.streaming = await sc.streaming(leg.name, t.stream);
-    leg.mcp = { skipped: 'Portkey OSS has no MCP hub' };
-    await sleep(S.sustain.afterS * 1000);
-    mem.afterLoadMb = round(rssMb(pk.proc.pid) ?? NaN, 1);
-    leg.memory = mem;
-  } finally {
-    await pk?.proc.stop();
-  }
-  return leg;
+/** The command as typed: BENCH_* settings from the environment, then `npm run bench` or the tsx call. */
+function commandLine(): string {
+  const env = Object.entries(process.env)
+    .filter(([k]) => k.startsWith('BENCH_'))
+    .map(([k, v]) => `${k}=${hideCredentials(v ?? '')}`);
+  return [...env, process.env.npm_lifecycle_event === 'bench' ? 'npm run bench' : 'npx tsx bench/run.ts'].join(' ');
 }
 
 async function main(): Promise<void> {
@@ -132,16 +49,12 @@ async function main(): Promise<void> {
   const mcpMock = await startMock('mock-mcp');
   const legs: LegResults[] = [];
   try {
-    const direct: LegResults = { name: 'direct', description: 'load generator → mock upstream', notes: [], rates: {} };
-    const dt = targets(mock.origin, '/v1/chat/completions', 'gpt-4o-mini', {});
-    direct.rates = await sc.rates('direct', dt.chat);
-    direct.streaming = await sc.streaming('direct', dt.stream);
-    direct.mcp = await sc.mcp('direct', `${mcpMock.origin}/mcp`, {}, 'echo');
-    legs.push(direct);
-    const ctx = { mockPort: mock.port, mcpPort: mcpMock.port, runId, databaseUrl, dataDir };
-    legs.push(await gatewayLeg('on', ctx));
-    legs.push(await gatewayLeg('off', ctx));
-    legs.push(await portkeyLeg(mock.port));
+    const ctx = { mock, mcpMock, runId, databaseUrl, dataDir };
+    for (const leg of [directLeg, floorLeg, (c: LegContext) => gatewayLeg('on', c), (c: LegContext) => gatewayLeg('off', c), portkeyLeg, embeddedLeg]) {
+      legs.push(await leg(ctx));
+      // A mock killed from outside turns every later figure into connection errors: stop rather than report them.
+      for (const m of [mock, mcpMock]) if (m.proc.child.exitCode !== null || m.proc.child.signalCode !== null) throw new Error(`a mock server died during the run\n${m.proc.output()}`);
+    }
   } finally {
     await mock.proc.stop();
     await mcpMock.proc.stop();
@@ -150,12 +63,13 @@ async function main(): Promise<void> {
   const results: BenchResults = {
     meta: {
       date: started.toISOString(),
-      command: `${S.quick ? 'BENCH_QUICK=1 ' : ''}npm run bench`,
+      command: commandLine(),
       durationS: Math.round((Date.now() - started.getTime()) / 1000),
       machine: { ...machineStart, loadavgEnd: machineInfo().loadavgStart },
-      settings: { ...S, databaseUrl: databaseUrl ? S.databaseUrl.replace(/\/\/[^@]*@/, '//…@') : 'pglite' },
-      pinning: hasTaskset ? `gateway/peer on CPU 0; mock upstreams + load generator on CPU 1 (self pinned: ${pinned})` : 'taskset missing: no pinning',
+      settings: { ...S, databaseUrl: databaseUrl ? hideCredentials(S.databaseUrl) : 'pglite', redisUrl: S.redisUrl && hideCredentials(S.redisUrl) },
+      pinning: hasTaskset ? `gateway, floor and peer on CPU 0; mock upstreams, load generator and hey on CPU 1 (self pinned: ${pinned})` : 'taskset missing: no pinning',
       loadGenerator: 'bench/lib/open-loop.ts: fixed-schedule open loop over an undici Pool (µs timing)',
+      heyCommand: hasHey ? `\`hey -c ${S.hey.concurrency} -z ${S.hey.durationS}s\` and \`hey -c 1 -n ${S.hey.sequentialN}\` (bench/lib/hey.ts), -m POST -D <body>` : 'hey not installed: closed-loop and sequential figures missing',
       notes,
     },
     legs,

@@ -4,7 +4,7 @@ import { writeFileSync } from 'node:fs';
 import { stringify } from 'yaml';
 import { parseConfig } from '../../src/config.js';
 
-export type ModeName = 'on' | 'off';
+export type ModeName = 'on' | 'off' | 'default';
 
 export interface ModeSpec {
   description: string;
@@ -16,7 +16,7 @@ export interface ModeSpec {
 
 export const MODES: Record<ModeName, ModeSpec> = {
   on: {
-    description: 'as users run it: virtual-key auth with a budget and rate limits (policy steps run), request log and audit trail to Postgres, metrics, info logging',
+    description: 'as users run it: virtual-key auth with a budget and rate limits (policy steps run), PII redact, Redis for limits and budgets, request log and audit trail to Postgres, metrics, info logging',
     auth: true,
     config: { logLevel: 'info', requestLog: {}, audit: { enabled: true }, telemetry: { metrics: { enabled: true } } },
   },
@@ -24,6 +24,11 @@ export const MODES: Record<ModeName, ModeSpec> = {
     description: 'minimal: no keys (no policy), request log, audit trail and metrics off, warn logging',
     auth: false,
     config: { logLevel: 'warn', requestLog: { enabled: false }, audit: { enabled: false }, telemetry: { metrics: { enabled: false } } },
+  },
+  default: {
+    description: 'embedded default: no DATABASE_URL (PGlite in a fresh GATEWAY_DATA_DIR), no Redis, no keys, every setting at its default (only the mock provider configured)',
+    auth: false,
+    config: {},
   },
 };
 
@@ -50,7 +55,7 @@ export function writeGatewayConfig(o: { dir: string; mode: ModeName; port: numbe
     ...structuredClone(spec.config),
   };
   // Limits far above the bench's load: the steps run (reserve, settle, count) without ever refusing.
-  if (keyId && key) cfg.keys = [{ id: keyId, key, budgets: [{ period: 'total', usd: 1_000_000 }], rateLimits: { requestsPerMinute: 10_000_000, tokensPerMinute: 1_000_000_000 } }];
+  if (keyId && key) cfg.keys = [{ id: keyId, key, pii: 'redact', budgets: [{ period: 'total', usd: 1_000_000 }], rateLimits: { requestsPerMinute: 10_000_000, tokensPerMinute: 1_000_000_000 } }];
   if (!accepts(cfg) && o.mode === 'off') {
     // An older gateway without the switch: fall back to the lightest settings it has.
     cfg.requestLog = { flushIntervalMs: 60_000, maxBatch: 100_000 };

@@ -1,4 +1,5 @@
-// The measured scenarios for one leg: fixed-rate chat, streaming, MCP tools/call, and a sustained run with RSS samples.
+// The measured scenarios for one leg: fixed-rate chat, hey closed loop and sequential, streaming, MCP tools/call, and a sustained run with RSS samples.
+import { closedLoop, sequential, type HeyResult } from './hey.js';
 import { mcpCalls, mcpConnect } from './mcp-client.js';
 import { openLoop, type LoadResult, type Target } from './open-loop.js';
 import { rssMb, sleep } from './proc.js';
@@ -36,8 +37,9 @@ export interface MemoryResult {
   underLoadMeanMb: number | null;
   underLoadMaxMb: number | null;
   afterLoadMb: number | null;
-  /** Least-squares RSS slope over the second half of the sustained run. */
+  /** Least-squares RSS slope (MB/min) over the sustained run after its warm-up window (`slopeFromS`). */
   growthMbPerMin: number | null;
+  slopeFromS: number | null;
   samples: Array<[number, number]>;
 }
 
@@ -68,14 +70,29 @@ export async function load(name: string, t: Target, rate: number, seconds: numbe
   return out;
 }
 
-export async function rates(name: string, t: Target, served?: Served): Promise<Record<number, RateResult>> {
+export async function warm(name: string, t: Target, served?: Served): Promise<void> {
   await load(`${name} warm-up`, t, S.warmRate, S.warmS, served);
+}
+
+/** The open-loop matrix at S.rates (after `warm`). */
+export async function rates(name: string, t: Target, served?: Served): Promise<Record<number, RateResult>> {
   const out: Record<number, RateResult> = {};
   for (const rate of S.rates) {
     out[rate] = await load(name, t, rate, S.rateS, served);
     await sleep(300);
   }
   return out;
+}
+
+/** hey closed loop or sequential; its answers count towards row parity like the open loop's. */
+export async function heyRun(name: string, kind: 'closed' | 'sequential', t: Target, served?: Served): Promise<HeyResult> {
+  const r = await (kind === 'closed' ? closedLoop(t) : sequential(t));
+  if (served) {
+    served.answered += r.ok + r.non2xx;
+    served.clientErrors += r.errors;
+  }
+  log(`${name} hey ${r.args}: ${r.rps} rps, p50 ${r.p50} p99 ${r.p99} ms, non2xx ${r.non2xx}, errors ${r.errors}${r.firstError ? ` (${r.firstError})` : ''}`);
+  return r;
 }
 
 export async function streaming(name: string, t: Target, served?: Served): Promise<StreamSummary> {
@@ -109,21 +126,25 @@ export async function mcp(name: string, url: string, headers: Record<string, str
   }
 }
 
-/** Steady load with RSS sampled each second; returns the memory picture of the run. */
-export async function sustained(name: string, t: Target, pid: number, mem: MemoryResult, served?: Served): Promise<RateResult> {
+/** Steady load at `rate` for S.sustain.durationS with RSS sampled each second; fills in the memory picture of the run. */
+export async function sustained(name: string, t: Target, rate: number, pid: number, mem: MemoryResult, served?: Served): Promise<RateResult> {
   const t0 = performance.now();
   const timer = setInterval(() => {
     const v = rssMb(pid);
     if (v !== null) mem.samples.push([round((performance.now() - t0) / 1000, 1), round(v, 1)]);
   }, 1000);
-  const r = await load(`${name} sustained`, t, S.sustain.rate, S.sustain.durationS, served);
+  const r = await load(`${name} sustained`, t, rate, S.sustain.durationS, served);
   clearInterval(timer);
   const vals = mem.samples.map((s) => s[1]);
   if (vals.length) {
     mem.underLoadMaxMb = Math.max(...vals);
     mem.underLoadMeanMb = round(vals.reduce((a, b) => a + b, 0) / vals.length, 1);
-    const half = mem.samples.slice(Math.floor(mem.samples.length / 2));
-    mem.growthMbPerMin = round(slope(half.map((s) => s[0]), half.map((s) => s[1])) * 60, 2);
+    // Heap growth while the JIT, pools and caches warm up is not a leak: the slope starts after the first minute
+    // (the first third of a run shorter than three minutes).
+    mem.slopeFromS = round(Math.min(60, S.sustain.durationS / 3), 1);
+    const steady = mem.samples.filter((s) => s[0] >= mem.slopeFromS!);
+    mem.growthMbPerMin = round(slope(steady.map((s) => s[0]), steady.map((s) => s[1])) * 60, 2);
+    log(`${name} sustained RSS: mean ${mem.underLoadMeanMb} max ${mem.underLoadMaxMb} MB, slope ${mem.growthMbPerMin} MB/min after ${mem.slopeFromS} s`);
   }
   await sleep(S.sustain.afterS * 1000);
   mem.afterLoadMb = round(rssMb(pid) ?? NaN, 1);
@@ -131,5 +152,5 @@ export async function sustained(name: string, t: Target, pid: number, mem: Memor
 }
 
 export function emptyMemory(pid: number): MemoryResult {
-  return { idleMb: round(rssMb(pid) ?? NaN, 1), afterWarmupMb: null, underLoadMeanMb: null, underLoadMaxMb: null, afterLoadMb: null, growthMbPerMin: null, samples: [] };
+  return { idleMb: round(rssMb(pid) ?? NaN, 1), afterWarmupMb: null, underLoadMeanMb: null, underLoadMaxMb: null, afterLoadMb: null, growthMbPerMin: null, slopeFromS: null, samples: [] };
 }

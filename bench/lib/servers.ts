@@ -1,4 +1,4 @@
-// Starts the processes under test: mock upstreams, the gateway (compiled or tsx) in a mode, and the Portkey peer.
+// Starts the processes under test: mock upstreams, the bare-Node floor, the gateway (compiled or tsx) in a mode, and the Portkey peer.
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, rmSync, symlinkSync } from 'node:fs';
 import { resolve } from 'node:path';
@@ -15,10 +15,20 @@ export interface Running {
   origin: string;
 }
 
-export async function startMock(script: 'mock-upstream' | 'mock-mcp', env: Record<string, string> = {}): Promise<Running> {
-  const proc = start(script, process.execPath, ['--import', 'tsx', `bench/servers/${script}.ts`], { cpu: CLIENT_CPU, cwd: ROOT, env });
+/** Starts one of bench/servers/*.ts, which prints `READY <port>`. */
+async function startBenchServer(script: string, cpu: number, env: Record<string, string>): Promise<Running> {
+  const proc = start(script, process.execPath, ['--import', 'tsx', `bench/servers/${script}.ts`], { cpu, cwd: ROOT, env });
   const port = await waitReadyLine(proc);
   return { proc, port, origin: `http://127.0.0.1:${port}` };
+}
+
+export function startMock(script: 'mock-upstream' | 'mock-mcp', env: Record<string, string> = {}): Promise<Running> {
+  return startBenchServer(script, CLIENT_CPU, env);
+}
+
+/** The bare-Node floor proxy, on the gateway's CPU like the gateway and the peer. */
+export function startFloor(upstreamOrigin: string): Promise<Running> {
+  return startBenchServer('bare-proxy', GATEWAY_CPU, { UPSTREAM_ORIGIN: upstreamOrigin });
 }
 
 export type Runner = 'compiled' | 'tsx';
@@ -29,15 +39,16 @@ export function buildGateway(): { ok: boolean; log: string } {
   rmSync(out, { recursive: true, force: true });
   mkdirSync(out, { recursive: true });
   symlinkSync(resolve(ROOT, 'drizzle'), resolve(out, 'drizzle'));
-  const r = spawnSync(process.execPath, [resolve(ROOT, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.build.json', '--outDir', resolve(out, 'dist')], {
+  const r = spawnSync(process.execPath, [resolve(ROOT, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.build.json', '--outDir', resolve(out, 'dist'), '--tsBuildInfoFile', resolve(out, '.tsbuildinfo')], {
     cwd: ROOT,
     encoding: 'utf8',
   });
+  // Its own build-info file: the shared dist/.tsbuildinfo would make tsc think this out dir is up to date and emit nothing.
   // tsc emits despite type errors elsewhere in the tree; what matters is a runnable main.js.
   return { ok: existsSync(resolve(out, 'dist/main.js')), log: `${r.stdout}${r.stderr}`.trim() };
 }
 
-export async function startGateway(o: { runner: Runner; port: number; configPath: string; databaseUrl?: string; dataDir: string; cpuProfDir?: string }): Promise<Running> {
+export async function startGateway(o: { runner: Runner; port: number; configPath: string; databaseUrl?: string; redisUrl?: string; dataDir: string; cpuProfDir?: string }): Promise<Running> {
   const port = o.port;
   const prof = o.cpuProfDir ? ['--cpu-prof', `--cpu-prof-dir=${o.cpuProfDir}`] : [];
   const args = o.runner === 'compiled' ? [...prof, resolve(TMP, 'build/dist/main.js')] : [...prof, '--import', 'tsx', 'src/main.ts'];
@@ -51,7 +62,7 @@ export async function startGateway(o: { runner: Runner; port: number; configPath
       DATABASE_URL: o.databaseUrl,
       GATEWAY_DATA_DIR: o.dataDir,
       LOG_LEVEL: undefined,
-      REDIS_URL: undefined,
+      REDIS_URL: o.redisUrl,
       NODE_ENV: 'production',
     },
   });
