@@ -54,13 +54,15 @@ async function openPglite(dataDir: string, holder: LockInfo['holder']): Promise<
   const { PGlite } = await import('@electric-sql/pglite');
   const { drizzle } = await import('drizzle-orm/pglite');
   const { migrate } = await import('drizzle-orm/pglite/migrator');
+  const { initialiseDataDir, pgliteStartParams } = await import('./pglite-boot.js');
   const onDisk = !dataDir.includes('://');
   if (onDisk) mkdirSync(dataDir, { recursive: true });
   // Two processes on one PGlite directory corrupt it: take the lock before PGlite touches a file.
   const lock = onDisk ? acquireDataDirLock(dataDir, holder) : null;
   let client: Awaited<ReturnType<typeof PGlite.create>> | undefined;
   try {
-    client = await PGlite.create(dataDir);
+    if (onDisk) await initialiseDataDir(dataDir, migrationsFolder);
+    client = await PGlite.create(dataDir, { startParams: [...pgliteStartParams] });
     const pdb = drizzle(client, { schema });
     await migrate(pdb, { migrationsFolder });
   } catch (err) {
