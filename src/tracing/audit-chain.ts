@@ -1,7 +1,6 @@
 // The audit hash chain: canonical serialisation, event and payload hashes, and verification of a session's rows.
-import { createHash } from 'node:crypto';
+import * as crypto from 'node:crypto';
 import type { AuditEventRow, NewAuditEvent } from '../storage/schema.js';
-import { runSync } from '../storage/storable.js';
 
 /** The fields an event's hash covers, in a fixed list so columns added later do not change old hashes. */
 export const HASHED_FIELDS = [
@@ -16,66 +15,181 @@ export const LATER_FIELDS = ['door'] as const satisfies ReadonlyArray<keyof NewA
 
 export const CHAIN_VERSION = 1;
 
-/** A piece of output text already in its final form (brackets, separators, keys). */
-class Raw {
-  constructor(readonly text: string) {}
+/** The canonical text of a value that needs no walk (anything but an array or a plain object), else null. */
+function leaf(v: unknown): string | null {
+  switch (typeof v) {
+    case 'string':
+      return JSON.stringify(v);
+    case 'number':
+      return Number.isFinite(v) ? String(v) : 'null'; // String(-0) is '0', as JSON.stringify writes it
+    case 'boolean':
+      return v ? 'true' : 'false';
+    case 'bigint':
+      return v.toString();
+    case 'object':
+      if (v === null) return 'null';
+      // An ISO string has nothing to escape; an invalid date throws, as it always has.
+      return v instanceof Date ? `"${v.toISOString()}"` : null;
+    default:
+      return 'null'; // undefined, functions, symbols
+  }
+}
+
+/** `"key":` texts of keys seen before: the same few dozen keys recur in every payload, and quoting is most of a key's cost. */
+const keyTexts = new Map<string, string>();
+const KEY_CACHE_MAX = 4096;
+
+function keyText(k: string): string {
+  let t = keyTexts.get(k);
+  if (t === undefined) {
+    t = `${JSON.stringify(k)}:`;
+    if (k.length <= 64) {
+      if (keyTexts.size >= KEY_CACHE_MAX) keyTexts.clear(); // clients choose keys: the cache stays bounded
+      keyTexts.set(k, t);
+    }
+  }
+  return t;
+}
+
+/** An array or object being written: the next index (into its sorted keys, for an object) and the separator before it. */
+interface Frame {
+  src: unknown[] | Record<string, unknown>;
+  /** Sorted keys for an object, null for an array. */
+  keys: string[] | null;
+  i: number;
+  sep: string;
 }
 
 /**
- * JSON with object keys sorted at every level, dates as ISO strings, undefined dropped (RFC 8785 in spirit).
- * Iterative with an explicit stack, so client data nested thousands deep cannot overflow the call stack.
+ * Writes canonical text with an explicit stack (client data nested thousands deep cannot overflow the call stack), in steps,
+ * so one algorithm serves the one-go path for small values and the sliced path for huge ones. Text goes onto one string:
+ * no token objects, no pieces to join; leaves are written in a tight loop over their container.
  */
-export function* canonicalWalk(value: unknown): Generator<void, string> {
-  const out: string[] = [];
-  const stack: unknown[] = [value];
-  let n = 0;
-  while (stack.length) {
-    if ((++n & 1023) === 0) yield;
-    const v = stack.pop();
-    if (v instanceof Raw) out.push(v.text);
-    else if (v === null || v === undefined) out.push('null');
-    else if (v instanceof Date) out.push(JSON.stringify(v.toISOString()));
-    else if (Array.isArray(v)) {
-      out.push('[');
-      stack.push(new Raw(']'));
-      for (let i = v.length - 1; i >= 0; i--) {
-        stack.push(v[i] ?? null);
-        if (i > 0) stack.push(new Raw(','));
-      }
-    } else if (typeof v === 'object') {
-      const entries = Object.entries(v as Record<string, unknown>)
-        .filter(([, x]) => x !== undefined)
-        .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-      out.push('{');
-      stack.push(new Raw('}'));
-      for (let i = entries.length - 1; i >= 0; i--) {
-        const [k, x] = entries[i]!;
-        stack.push(x, new Raw(`${i > 0 ? ',' : ''}${JSON.stringify(k)}:`));
-      }
-    } else if (typeof v === 'number') out.push(Number.isFinite(v) ? JSON.stringify(v) : 'null');
-    else if (typeof v === 'bigint') out.push(v.toString());
-    else out.push(JSON.stringify(v) ?? 'null');
+class CanonicalWriter {
+  text: string;
+  private readonly frames: Frame[] = [];
+
+  constructor(value: unknown) {
+    this.text = leaf(value) ?? this.open(value as object);
   }
-  return out.join('');
+
+  private open(v: object): string {
+    if (Array.isArray(v)) {
+      this.frames.push({ src: v, keys: null, i: 0, sep: '' });
+      return '[';
+    }
+    // The default sort compares UTF-16 code units, the order the chain has always used.
+    this.frames.push({ src: v as Record<string, unknown>, keys: Object.keys(v).sort(), i: 0, sep: '' });
+    return '{';
+  }
+
+  /** Writes at most about `steps` more values; true once the text is complete. */
+  run(steps: number): boolean {
+    const frames = this.frames;
+    let text = this.text;
+    let n = 0;
+    while (frames.length && n < steps) {
+      const f = frames[frames.length - 1]!;
+      let child: object | null = null;
+      if (f.keys === null) {
+        const a = f.src as unknown[];
+        while (f.i < a.length && n++ < steps) {
+          const v = a[f.i++]; // a hole reads as undefined and is written as null
+          text += f.sep;
+          f.sep = ',';
+          const l = leaf(v);
+          if (l === null) {
+            child = v as object;
+            break;
+          }
+          text += l;
+        }
+        if (child !== null) text += this.open(child);
+        else if (f.i === a.length) {
+          text += ']';
+          frames.pop();
+        }
+      } else {
+        const o = f.src as Record<string, unknown>;
+        const keys = f.keys;
+        while (f.i < keys.length && n++ < steps) {
+          const k = keys[f.i++]!;
+          const v = o[k];
+          if (v === undefined) continue; // undefined members are dropped
+          text += f.sep + keyText(k);
+          f.sep = ',';
+          const l = leaf(v);
+          if (l === null) {
+            child = v as object;
+            break;
+          }
+          text += l;
+        }
+        if (child !== null) text += this.open(child);
+        else if (f.i === keys.length) {
+          text += '}';
+          frames.pop();
+        }
+      }
+    }
+    this.text = text;
+    return frames.length === 0;
+  }
 }
 
-export const canonical = (value: unknown): string => runSync(canonicalWalk(value));
+/** Values written between yields of the sliced walk. */
+const SLICE_STEPS = 1024;
 
-export const sha256 = (s: string): string => createHash('sha256').update(s).digest('hex');
+/**
+ * JSON with object keys sorted at every level, dates as ISO strings, undefined dropped, non-finite numbers as null,
+ * bigints as digits (RFC 8785 in spirit). Yields every thousand values or so, for `runSliced` on payloads of any size.
+ */
+export function* canonicalWalk(value: unknown): Generator<void, string> {
+  const w = new CanonicalWriter(value);
+  while (!w.run(SLICE_STEPS)) yield;
+  return w.text;
+}
+
+/** The same text in one go, without a generator: for event content and other small values. */
+export function canonical(value: unknown): string {
+  const l = leaf(value);
+  if (l !== null) return l;
+  const w = new CanonicalWriter(value);
+  w.run(Number.POSITIVE_INFINITY);
+  return w.text;
+}
+
+/** crypto.hash (Node 20.12+) skips the Hash object a createHash chain builds; both read a string as UTF-8. */
+export const sha256: (s: string) => string =
+  typeof crypto.hash === 'function' ? (s) => crypto.hash('sha256', s, 'hex') : (s) => crypto.createHash('sha256').update(s).digest('hex');
 
 export function payloadHash(payload: unknown): string | null {
   return payload === null || payload === undefined ? null : sha256(canonical(payload));
 }
 
-type Hashable = Partial<Record<(typeof HASHED_FIELDS)[number] | (typeof LATER_FIELDS)[number], unknown>>;
+type EventField = (typeof HASHED_FIELDS)[number] | (typeof LATER_FIELDS)[number];
+type Hashable = Partial<Record<EventField, unknown>>;
+
+/**
+ * The event content's members in canonical (sorted) order with their `"key":` text, worked out once: the content is
+ * { v, payloadHash, ...HASHED_FIELDS, ...LATER_FIELDS that are set }, written without building and sorting an object per event.
+ */
+const EVENT_MEMBERS = (['v', 'payloadHash', ...HASHED_FIELDS, ...LATER_FIELDS] as const)
+  .map((key) => ({ key, prefix: `${JSON.stringify(key)}:`, later: (LATER_FIELDS as readonly string[]).includes(key) }))
+  .sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
 
 /** sha256 over the canonical event content, the previous hash and the payload's hash. */
 export function eventHash(row: Hashable, payloadDigest: string | null): string {
-  const content: Record<string, unknown> = { v: CHAIN_VERSION, payloadHash: payloadDigest };
-  for (const f of HASHED_FIELDS) content[f] = row[f] ?? null;
-  // Columns added after the chain began are hashed only when set, so rows written before them verify unchanged.
-  for (const f of LATER_FIELDS) if (row[f] != null) content[f] = row[f];
-  return sha256(canonical(content));
+  let text = '{';
+  let sep = '';
+  for (const m of EVENT_MEMBERS) {
+    const v = m.key === 'v' ? CHAIN_VERSION : m.key === 'payloadHash' ? payloadDigest : row[m.key];
+    // Columns added after the chain began are hashed only when set, so rows written before them verify unchanged.
+    if (m.later && v == null) continue;
+    text += `${sep}${m.prefix}${canonical(v ?? null)}`;
+    sep = ',';
+  }
+  return sha256(`${text}}`);
 }
 
 export interface ChainAnchor {

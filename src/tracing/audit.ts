@@ -44,7 +44,8 @@ export function eventsOf(rec: CallRecord, capture: PayloadCapture, trace: TraceC
   const decisions = rec.decisions ?? [];
   const time = (rec.time ?? new Date(Date.now() - rec.latencyMs)).toISOString();
   const ids = rec.traceId !== undefined ? { traceId: rec.traceId ?? null, spanId: rec.spanId ?? null } : (trace?.() ?? { traceId: null, spanId: null });
-  const common = {
+  // A fresh literal per row, extended with Object.assign: Node 20's V8 takes tens of µs to add properties to a `{ ...spread }` copy.
+  const common = () => ({
     keyId: rec.principal.keyId ?? '',
     sessionId: rec.sessionId,
     time,
@@ -62,12 +63,12 @@ export function eventsOf(rec: CallRecord, capture: PayloadCapture, trace: TraceC
     mcpSessionId: rec.mcpSessionId ?? null,
     resourceUri: rec.mcp?.uri ?? null,
     mcpServer: rec.mcp?.server ?? null,
-  };
+  });
   const session = { teamId: rec.principal.teamId ?? null, clientName: rec.client?.name ?? null, clientVersion: rec.client?.version ?? null, userAgent: rec.client?.userAgent ?? null };
   const none = { calls: 0, inputTokens: 0, outputTokens: 0, costMicros: 0, denials: 0, redactions: 0 };
   const flagged = decisions.filter((d) => d.decision !== 'allowed');
   const out: PendingEvent[] = flagged.map((d) => ({
-    event: cleanEvent({ ...common, eventId: randomUUID(), kind: 'policy_decision', step: d.step, decision: d.decision, rule: d.rule ?? d.step, reason: d.reason ?? null, findings: d.findings ?? null }),
+    event: cleanEvent(Object.assign(common(), { eventId: randomUUID(), kind: 'policy_decision', step: d.step, decision: d.decision, rule: d.rule ?? d.step, reason: d.reason ?? null, findings: d.findings ?? null })),
     payload: null,
     session,
     delta: none,
@@ -81,24 +82,25 @@ export function eventsOf(rec: CallRecord, capture: PayloadCapture, trace: TraceC
   const tokensIn = rec.usage?.inputTokens ?? null;
   const tokensOut = rec.usage?.outputTokens ?? null;
   out.push({
-    event: cleanEvent({
-      ...common,
-      eventId: randomUUID(),
-      kind: rec.kind,
-      responseModel: rec.model?.served ?? null,
-      inputTokens: tokensIn,
-      outputTokens: tokensOut,
-      stream: rec.stream ?? null,
-      step: overall?.step ?? null,
-      decision: overall?.decision ?? 'allowed',
-      rule: overall ? (overall.rule ?? overall.step) : null,
-      reason: overall?.reason ?? null,
-      status: rec.status,
-      errorCode: rec.errorCode ?? null,
-      latencyMs: Math.max(0, Math.round(rec.latencyMs)),
-      costMicros: rec.costMicros ?? null,
-      findings: sumFindings(decisions),
-    }),
+    event: cleanEvent(
+      Object.assign(common(), {
+        eventId: randomUUID(),
+        kind: rec.kind,
+        responseModel: rec.model?.served ?? null,
+        inputTokens: tokensIn,
+        outputTokens: tokensOut,
+        stream: rec.stream ?? null,
+        step: overall?.step ?? null,
+        decision: overall?.decision ?? 'allowed',
+        rule: overall ? (overall.rule ?? overall.step) : null,
+        reason: overall?.reason ?? null,
+        status: rec.status,
+        errorCode: rec.errorCode ?? null,
+        latencyMs: Math.max(0, Math.round(rec.latencyMs)),
+        costMicros: rec.costMicros ?? null,
+        findings: sumFindings(decisions),
+      }),
+    ),
     payload,
     session,
     delta: {
