@@ -10,7 +10,8 @@ export async function insertJsonRows(db: Db, table: PgTable, rows: ReadonlyArray
   if (!rows.length) return;
   const all = Object.entries(getTableColumns(table)).map(([key, col]) => ({ key, name: `"${col.name}"`, type: SERIAL[col.getSQLType()] ?? col.getSQLType() }));
   const cols = all.filter((c) => rows.some((r) => r[c.key] !== undefined));
-  const json = JSON.stringify(rows.map((r) => Object.fromEntries(cols.map((c) => [c.key, r[c.key] ?? null]))));
+  // The rows as they are: json_to_recordset reads only the listed columns, and a key left out (undefined) is NULL.
+  const json = JSON.stringify(rows);
   const names = sql.raw(cols.map((c) => c.name).join(', '));
   const defs = sql.raw(cols.map((c) => `"${c.key}" ${c.type}`).join(', '));
   const picks = sql.raw(cols.map((c) => `r."${c.key}"`).join(', '));
