@@ -95,11 +95,17 @@ export const agentSessions = pgTable(
     /** Where verification starts: seq 1 and '' until retention cuts the session's oldest events. */
     anchorSeq: integer('anchor_seq').notNull().default(1),
     anchorHash: text('anchor_hash').notNull().default(''),
+    /**
+     * The transaction that last changed the tip, anchor or seen times, set by a trigger (drizzle/0009): a checkpoint
+     * looks only at sessions changed at or after the previous checkpoint's snapshot (src/storage/checkpoint-repo.ts).
+     */
+    changeXid: bigint('change_xid', { mode: 'number' }).notNull().default(0),
   },
   (t) => [
     uniqueIndex('agent_sessions_session_key_uq').on(t.sessionId, t.keyId),
     index('agent_sessions_last_seen_idx').on(t.lastSeen),
     index('agent_sessions_team_last_seen_idx').on(t.teamId, t.lastSeen),
+    index('agent_sessions_change_xid_idx').on(t.changeXid),
   ],
 );
 
@@ -191,8 +197,9 @@ export const deadLetters = pgTable(
 export type DeadLetterRow = typeof deadLetters.$inferSelect;
 
 /**
- * Signed checkpoints over every session's chain tip (src/tracing/checkpoints.ts), chained to each other.
- * `leaves` holds the per-session tips the root was computed from (kept on the newest few checkpoints only).
+ * Signed checkpoints of the sessions' chain tips (src/tracing/checkpoints.ts), chained to each other.
+ * Version 2 (a delta): the root covers this checkpoint's rows in audit_checkpoint_leaves, the sessions that changed since
+ * the one before. Version 1 (a full snapshot, before migration 0009): `leaves` held every session's tip, on the newest few only.
  */
 export const auditCheckpoints = pgTable(
   'audit_checkpoints',
@@ -210,11 +217,41 @@ export const auditCheckpoints = pgTable(
     publicKey: text('public_key').notNull(),
     signature: text('signature').notNull(),
     leaves: jsonb('leaves'),
+    /** The signed body's `v`: 1 a full snapshot, 2 a delta. */
+    version: integer('version').notNull().default(1),
+    /**
+     * Version 2: the xmin of the snapshot the delta was taken in; every session changed by a transaction below it was seen,
+     * so the next delta looks at change_xid >= watermark only. Not signed: it decides what is looked at, not what is proven.
+     */
+    watermark: bigint('watermark', { mode: 'number' }),
   },
   (t) => [uniqueIndex('audit_checkpoints_hash_uq').on(t.hash), index('audit_checkpoints_time_idx').on(t.time)],
 );
 
 export type AuditCheckpointRow = typeof auditCheckpoints.$inferSelect;
+
+/**
+ * One session's chain state in a version-2 checkpoint, written when it differs from the session's newest leaf (or it has
+ * none). A session's current checkpointed state is its newest leaf. Leaves of sessions deleted by retention are kept.
+ */
+export const auditCheckpointLeaves = pgTable(
+  'audit_checkpoint_leaves',
+  {
+    checkpointId: bigint('checkpoint_id', { mode: 'number' }).notNull(),
+    keyId: text('key_id').notNull(),
+    sessionId: text('session_id').notNull(),
+    lastSeq: integer('last_seq').notNull(),
+    lastHash: text('last_hash').notNull(),
+    anchorSeq: integer('anchor_seq').notNull(),
+    anchorHash: text('anchor_hash').notNull(),
+    firstSeen: timestamp('first_seen', { withTimezone: true, mode: 'date' }).notNull(),
+    lastSeen: timestamp('last_seen', { withTimezone: true, mode: 'date' }).notNull(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.checkpointId, t.keyId, t.sessionId] }),
+    index('audit_checkpoint_leaves_session_idx').on(t.keyId, t.sessionId, t.checkpointId.desc()),
+  ],
+);
 
 /**
  * The spend ledger (src/policy/spend-ledger.ts): settled budget spend per scope (`key:k1`, `team:t1`, `session:…`) and

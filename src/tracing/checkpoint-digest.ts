@@ -1,9 +1,11 @@
-// Checkpoint maths: per-session leaves, the ordered digest over them, the signed body, Ed25519 sign and verify.
+// Checkpoint maths: per-session leaves, the full-snapshot digest, the signed body, Ed25519 sign and verify.
+// (A delta checkpoint's root is computed by the database: DELTA_DOMAIN in src/storage/checkpoint-repo.ts.)
 import { createHash, createPublicKey, sign, verify, type KeyObject } from 'node:crypto';
 import type { SessionTip } from '../storage/checkpoint-repo.js';
 import { canonical, sha256 } from './audit-chain.js';
 
-export const CHECKPOINT_VERSION = 1;
+/** What this code signs: 2, a delta of the sessions changed since the checkpoint before. 1 was a full snapshot. */
+export const CHECKPOINT_VERSION = 2;
 
 /** One session's chain state at checkpoint time: [keyId, sessionId, lastSeq, lastHash, anchorSeq, anchorHash, firstSeen ms, lastSeen ms]. */
 export type Leaf = [string, string, number, string, number, string, number, number];
@@ -18,11 +20,11 @@ const byRef = (a: Leaf, b: Leaf) => (leafRef(a) < leafRef(b) ? -1 : leafRef(a) >
 export const sortLeaves = (leaves: Leaf[]): Leaf[] => [...leaves].sort(byRef);
 
 /**
- * sha256 over the session count and every leaf's hash in (key, session) order: a sorted hash-list digest.
+ * A version-1 (full snapshot) root: sha256 over the session count and every leaf's hash in (key, session) order.
  * Any change to any session's tip, anchor or presence changes the root.
  */
 export function digestLeaves(leaves: Leaf[]): string {
-  const h = createHash('sha256').update(`gateway-audit-checkpoint-v${CHECKPOINT_VERSION}\n${leaves.length}\n`);
+  const h = createHash('sha256').update(`gateway-audit-checkpoint-v1\n${leaves.length}\n`);
   for (const l of sortLeaves(leaves)) h.update(`${sha256(canonical(l))}\n`);
   return h.digest('hex');
 }
@@ -67,18 +69,17 @@ export type SignatureCheck = 'ok' | 'bad_signature' | 'unknown_key' | 'hash_mism
  * A checkpoint is good when its key is one we trust (by fingerprint), the signature verifies under that key,
  * and its stored hash is the hash of its content (so the chain of checkpoints cannot be re-linked).
  */
-export function checkSignature(c: Omit<SignedCheckpoint, 'v'> & { v?: number }, trusted: ReadonlyMap<string, KeyObject>): SignatureCheck {
+export function checkSignature(c: SignedCheckpoint, trusted: ReadonlyMap<string, KeyObject>): SignatureCheck {
   const key = trusted.get(c.keyId);
   if (!key || fingerprint(spkiBase64(key)) !== fingerprint(c.publicKey)) return 'unknown_key';
-  const body: CheckpointBody = { v: c.v ?? CHECKPOINT_VERSION, time: c.time, root: c.root, sessions: c.sessions, prevHash: c.prevHash, keyId: c.keyId };
   let good = false;
   try {
-    good = verify(null, message(body), key, Buffer.from(c.signature, 'base64'));
+    good = verify(null, message(c), key, Buffer.from(c.signature, 'base64'));
   } catch {
     good = false;
   }
   if (!good) return 'bad_signature';
-  return checkpointHash(body, c.signature) === c.hash ? 'ok' : 'hash_mismatch';
+  return checkpointHash(c, c.signature) === c.hash ? 'ok' : 'hash_mismatch';
 }
 
 export const publicKeyFromSpki = (spkiB64: string): KeyObject => createPublicKey({ key: Buffer.from(spkiB64, 'base64'), format: 'der', type: 'spki' });

@@ -1,10 +1,10 @@
-// Periodic signed checkpoints of every session's chain tip: written to the database and to an append-only file outside it.
+// Periodic signed checkpoints of the sessions' chain tips that changed since the last one: to the database and an append-only file outside it.
 import { join } from 'node:path';
 import type { GatewayConfig } from '../config.js';
 import type { Logger } from '../log.js';
 import type { CheckpointRepo } from '../storage/checkpoint-repo.js';
 import type { AuditCheckpointRow } from '../storage/schema.js';
-import { digestLeaves, signCheckpoint, sortLeaves, toLeaf } from './checkpoint-digest.js';
+import { signCheckpoint } from './checkpoint-digest.js';
 import { loadSigningKey, publicPem, trustedKeys, type PublicKeyView } from './checkpoint-keys.js';
 import { openCheckpointSink, type CheckpointSink } from './checkpoint-sink.js';
 import { checkAgainstCheckpoint, type CheckpointReport } from './checkpoint-verify.js';
@@ -43,19 +43,19 @@ export function createCheckpoints(config: GatewayConfig, repo: CheckpointRepo, l
 
   async function writeOnce(force: boolean): Promise<AuditCheckpointRow | null> {
     if (!key) return null;
+    // The delta's leaves are chosen, stored and digested inside the database; only its root and count come back here.
+    // (audit.checkpointKeepLeaves no longer applies: a delta's leaves are what later checkpoints build on.)
     const row = await repo.writeCheckpoint({
       minAgeMs: force ? 0 : a.checkpointIntervalMs / 2,
-      keepLeaves: a.checkpointKeepLeaves,
-      build(prev, tips) {
-        const leaves = sortLeaves(tips.map(toLeaf));
-        const signed = signCheckpoint({ time: new Date().toISOString(), root: digestLeaves(leaves), sessions: leaves.length, prevHash: prev?.hash ?? '' }, key.priv, key.pub);
-        return { time: new Date(signed.time), root: signed.root, sessions: signed.sessions, prevHash: signed.prevHash, hash: signed.hash, keyId: signed.keyId, publicKey: signed.publicKey, signature: signed.signature, leaves };
+      build(prev, delta) {
+        const signed = signCheckpoint({ time: new Date().toISOString(), root: delta.root, sessions: delta.sessions, prevHash: prev?.hash ?? '' }, key.priv, key.pub);
+        return { time: new Date(signed.time), root: signed.root, sessions: signed.sessions, prevHash: signed.prevHash, hash: signed.hash, keyId: signed.keyId, publicKey: signed.publicKey, signature: signed.signature };
       },
     });
     if (row && sink) {
       // After the commit: a line in the file always names a row the database accepted.
-      const { leaves: _l, ...h } = row;
-      sink.append({ ...h, v: 1, time: row.time.toISOString() });
+      const { leaves: _l, version, watermark: _w, ...h } = row;
+      sink.append({ ...h, v: version, time: row.time.toISOString() });
     }
     return row;
   }

@@ -1,13 +1,17 @@
-// Signed audit checkpoints on the real database: each quiet rewrite the chain alone misses is named by verify after a checkpoint.
-import { generateKeyPairSync, randomUUID } from 'node:crypto';
+// Signed audit checkpoints on the real database: each quiet rewrite the chain alone misses is named by verify after a checkpoint,
+// and so is tampering with the checkpoints themselves (a delta's leaves, a checkpoint taken out of the chain).
+import { createPublicKey, generateKeyPairSync, randomUUID, sign } from 'node:crypto';
 import { existsSync, mkdtempSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { sql } from 'drizzle-orm';
+import { desc, max, sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EXIT_EMPTY, runAuditCommand } from '../../src/admin/audit-cli.js';
 import type { RunningGateway } from '../../src/server.js';
-import { eventHash, payloadHash } from '../../src/tracing/audit-chain.js';
+import { auditCheckpointLeaves, auditCheckpoints } from '../../src/storage/schema.js';
+import { canonical, eventHash, payloadHash } from '../../src/tracing/audit-chain.js';
+import { checkpointHash, digestLeaves, fingerprint, sortLeaves, spkiBase64, toLeaf } from '../../src/tracing/checkpoint-digest.js';
+import { parsePrivateKey } from '../../src/tracing/checkpoint-keys.js';
 import type { CallRecord } from '../../src/tracing/call-record.js';
 import { createSessionsService, type VerifyAllResult } from '../../src/tracing/sessions-service.js';
 import { startTestGateway } from '../helpers/gateway.js';
@@ -136,21 +140,99 @@ describe('signed checkpoints', () => {
     expect(named(r)).toEqual([[sid, 'rewritten']]);
   });
 
-  it('refuses a checkpoint row whose content was edited after signing', async () => {
-    const { key, ids } = await sessions([2]);
+  it('refuses a checkpoint row whose content was edited after signing, and its leaves edited or deleted', async () => {
+    const { key, ids } = await sessions([2, 3]);
     const row = (await gw.deps.checkpoints.write(true))!;
+    const leaf = sql`checkpoint_id = ${row.id} and key_id = ${key} and session_id = ${ids[0]!}`;
+    const [kept] = await gw.deps.database.db.select().from(auditCheckpointLeaves).where(leaf);
+    expect(kept).toBeTruthy();
     // The admin hides a session by dropping its leaf and fixing the count: the signature no longer holds.
-    const leaves = (row.leaves as unknown[][]).filter((l) => l[1] !== ids[0]);
-    await exec(sql`update audit_checkpoints set leaves = ${JSON.stringify(leaves)}::jsonb, sessions = ${leaves.length} where id = ${row.id}`);
+    await exec(sql`delete from audit_checkpoint_leaves where ${leaf}`);
+    await exec(sql`update audit_checkpoints set sessions = ${row.sessions - 1} where id = ${row.id}`);
     const r = await verify(gw, key);
     expect(r.ok).toBe(false);
     expect(r.checkpoint).toMatchObject({ status: 'broken', signature: 'bad_signature' });
     expect(r.checkpoint!.problems.join('\n')).toMatch(/bad signature/);
-    // Leaves edited but count and signature left alone: the root no longer matches.
+    // Leaf deleted but count and signature left alone: the leaves no longer give the signed root.
     await exec(sql`update audit_checkpoints set sessions = ${row.sessions} where id = ${row.id}`);
     const r2 = await verify(gw, key);
     expect(r2.checkpoint).toMatchObject({ status: 'broken', signature: 'ok' });
-    expect(r2.checkpoint!.problems.join('\n')).toMatch(/leaf list does not match its signed root/);
+    expect(r2.checkpoint!.problems.join('\n')).toMatch(new RegExp(`checkpoint #${row.id}: its leaves .* do not match its signed root`));
+    // The leaf back, but with another tip: the same.
+    await gw.deps.database.db.insert(auditCheckpointLeaves).values({ ...kept!, lastHash: 'f'.repeat(64) });
+    expect((await verify(gw, key)).checkpoint!.problems.join('\n')).toMatch(/do not match its signed root/);
+    await exec(sql`update audit_checkpoint_leaves set last_hash = ${kept!.lastHash} where ${leaf}`);
+    expect(await verify(gw, key)).toMatchObject({ ok: true, checkpoint: { status: 'ok', checkpointSessions: 2 } });
+  });
+
+  it('verifies a session untouched for several checkpoints against its newest leaf, and names its truncation', async () => {
+    const { key, ids } = await sessions([4, 2]);
+    const first = (await gw.deps.checkpoints.write(true))!;
+    gw.deps.audit.recordCall(call(key, ids[1]!, 7));
+    await gw.deps.audit.flush();
+    const deltas = [(await gw.deps.checkpoints.write(true))!, (await gw.deps.checkpoints.write(true))!, (await gw.deps.checkpoints.write(true))!];
+    // Only the session that grew is in a later delta; the untouched one stays in the first.
+    expect(deltas.map((c) => c.sessions)).toEqual([1, 0, 0]);
+    const [untouched] = await gw.deps.database.db.select({ id: max(auditCheckpointLeaves.checkpointId) }).from(auditCheckpointLeaves)
+      .where(sql`key_id = ${key} and session_id = ${ids[0]!}`);
+    expect(untouched!.id).toBe(first.id);
+    expect(await verify(gw, key)).toMatchObject({ ok: true, checkpoint: { status: 'ok', checkpointSessions: 2, checkpoint: { id: deltas[2]!.id } } });
+    const h2 = await hashAt(key, ids[0]!, 2);
+    await exec(sql`delete from audit_events where key_id = ${key} and session_id = ${ids[0]!} and seq > 2`);
+    await exec(sql`update agent_sessions set last_seq = 2, last_hash = ${h2} where key_id = ${key} and session_id = ${ids[0]!}`);
+    const r = await verify(gw, key);
+    expect(r.ok).toBe(false);
+    expect(named(r)).toEqual([[ids[0], 'truncated']]);
+  });
+
+  it('names a checkpoint deleted from the middle of the chain', async () => {
+    const { key, ids } = await sessions([1]);
+    const before = (await gw.deps.checkpoints.write(true))!;
+    gw.deps.audit.recordCall(call(key, ids[0]!, 3));
+    await gw.deps.audit.flush();
+    const middle = (await gw.deps.checkpoints.write(true))!;
+    await gw.deps.checkpoints.write(true);
+    expect(middle.sessions).toBe(1);
+    const [row] = await gw.deps.database.db.select().from(auditCheckpoints).where(sql`id = ${middle.id}`);
+    await exec(sql`delete from audit_checkpoints where id = ${middle.id}`);
+    const r = await verify(gw, key);
+    expect(r.checkpoint!.status).toBe('broken');
+    const problems = r.checkpoint!.problems.join('\n');
+    expect(problems).toContain(`does not chain to the checkpoint before it (#${before.id})`);
+    expect(problems).toContain(`leaves name checkpoint(s) #${middle.id} that are gone`);
+    await gw.deps.database.db.insert(auditCheckpoints).values(row!);
+    expect((await verify(gw, key)).ok).toBe(true);
+  });
+
+  it('still verifies against an old full-snapshot checkpoint, and chains deltas after it', async () => {
+    const { key, ids } = await sessions([2, 1]);
+    await gw.deps.checkpoints.write(true);
+    // A version-1 checkpoint as the code before delta checkpoints wrote it: every session's leaf in the row, signed as v1.
+    const [prev] = await gw.deps.database.db.select().from(auditCheckpoints).orderBy(desc(auditCheckpoints.id)).limit(1);
+    const found = await gw.deps.repo.tipsOf(ids.map((sessionId) => ({ keyId: key, sessionId })));
+    const leaves = sortLeaves(found.map(toLeaf));
+    const priv = parsePrivateKey(seed);
+    const pub = createPublicKey(priv);
+    const body = { v: 1, time: new Date().toISOString(), root: digestLeaves(leaves), sessions: leaves.length, prevHash: prev!.hash, keyId: fingerprint(spkiBase64(pub)) };
+    const signature = sign(null, Buffer.from(canonical(body)), priv).toString('base64');
+    const [v1] = await gw.deps.database.db.insert(auditCheckpoints).values({
+      time: new Date(body.time), root: body.root, sessions: body.sessions, prevHash: body.prevHash, hash: checkpointHash(body, signature),
+      keyId: body.keyId, publicKey: spkiBase64(pub), signature, leaves,
+    }).returning();
+    expect(v1!.version).toBe(1);
+    expect(await verify(gw, key)).toMatchObject({ ok: true, checkpoint: { status: 'ok', signature: 'ok', checkpointSessions: 2, checkpoint: { id: v1!.id } } });
+    // A truncation is named against the full snapshot too.
+    const h1 = await hashAt(key, ids[0]!, 1);
+    await exec(sql`update agent_sessions set last_seq = 1, last_hash = ${h1} where key_id = ${key} and session_id = ${ids[0]!}`);
+    expect(named(await verify(gw, key))).toEqual([[ids[0], 'truncated']]);
+    const h2 = await hashAt(key, ids[0]!, 2);
+    await exec(sql`update agent_sessions set last_seq = 2, last_hash = ${h2} where key_id = ${key} and session_id = ${ids[0]!}`);
+    // The next checkpoint is a delta chained to it; the full snapshot's leaf list is no longer needed.
+    const next = (await gw.deps.checkpoints.write(true))!;
+    expect(next).toMatchObject({ version: 2, prevHash: v1!.hash });
+    const [old] = await gw.deps.database.db.select().from(auditCheckpoints).where(sql`id = ${v1!.id}`);
+    expect(old!.leaves).toBeNull();
+    expect(await verify(gw, key)).toMatchObject({ ok: true, checkpoint: { status: 'ok', checkpointSessions: 2 } });
   });
 
   it('the file sink names a checkpoint row deleted from the database', async () => {

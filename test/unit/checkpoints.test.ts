@@ -1,11 +1,12 @@
 // Checkpoint pieces: the ordered digest, Ed25519 signing and its checks, key parsing, the leaf comparison, the file sink.
-import { generateKeyPairSync } from 'node:crypto';
+import { generateKeyPairSync, sign } from 'node:crypto';
 import { mkdtempSync, appendFileSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { SessionTip } from '../../src/storage/checkpoint-repo.js';
-import { checkSignature, digestLeaves, signCheckpoint, type Leaf } from '../../src/tracing/checkpoint-digest.js';
+import { canonical } from '../../src/tracing/audit-chain.js';
+import { checkpointHash, checkSignature, digestLeaves, signCheckpoint, type Leaf } from '../../src/tracing/checkpoint-digest.js';
 import { loadSigningKey, parsePrivateKey, trustedKeys } from '../../src/tracing/checkpoint-keys.js';
 import { openCheckpointSink } from '../../src/tracing/checkpoint-sink.js';
 import { compareToCheckpoint, refsToCheck } from '../../src/tracing/checkpoint-verify.js';
@@ -48,6 +49,15 @@ describe('signing', () => {
     expect(checkSignature(forged, fixed)).toBe('unknown_key');
     // The forger names our key id but signs with theirs: the key does not match the fingerprint.
     expect(checkSignature({ ...forged, keyId: c.keyId }, fixed)).toBe('unknown_key');
+  });
+  it('signs version 2 (deltas) and still checks a version-1 (full snapshot) body under its own version', () => {
+    expect(c.v).toBe(2);
+    expect(checkSignature({ ...c, v: 1 }, fixed)).toBe('bad_signature');
+    const body = { v: 1, time: c.time, root: c.root, sessions: 2, prevHash: '', keyId: c.keyId };
+    const signature = sign(null, Buffer.from(canonical(body)), privateKey).toString('base64');
+    const v1 = { ...body, signature, publicKey: c.publicKey, hash: checkpointHash(body, signature) };
+    expect(checkSignature(v1, fixed)).toBe('ok');
+    expect(checkSignature({ ...v1, v: 2 }, fixed)).toBe('bad_signature');
   });
   it('reads a key as PEM, base64 DER or a 32-byte seed, and never echoes a bad one', () => {
     const pem = privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
