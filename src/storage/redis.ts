@@ -1,5 +1,5 @@
 // The shared Redis connections (REDIS_URL) for counters, caches and cross-replica messages; null without Redis.
-import { Redis } from 'ioredis';
+import { Command, Redis } from 'ioredis';
 import type { Logger } from '../log.js';
 
 /** How long a policy-store command may wait, queued or in flight, before the store counts Redis as down. */
@@ -18,8 +18,38 @@ export interface SharedRedis {
   close(): Promise<void>;
 }
 
+/** The parts of an ioredis Command the timeout needs (its timer field is private in the typings). */
+interface TimedCommand {
+  isSettled: boolean;
+  reject(err: Error): void;
+  _commandTimeoutTimer?: NodeJS.Timeout;
+}
+
+let lagTolerant = false;
+
+/**
+ * ioredis times a command out from a timer. When the event loop was blocked past the timeout (a large body being parsed,
+ * a GC pause), Node runs that timer before it reads the sockets, so a reply already waiting counted as "Redis down":
+ * a 503 or a lost settle under load. The verdict now waits one loop turn (setImmediate runs after the poll phase has read
+ * the sockets), so only a command Redis really left unanswered times out. Only commands given a commandTimeout (the
+ * policy connection) are affected.
+ */
+function lagTolerantCommandTimeouts(): void {
+  if (lagTolerant) return;
+  lagTolerant = true;
+  (Command.prototype as unknown as { setTimeout(this: TimedCommand, ms: number): void }).setTimeout = function (ms) {
+    if (this._commandTimeoutTimer) return;
+    this._commandTimeoutTimer = setTimeout(() => {
+      setImmediate(() => {
+        if (!this.isSettled) this.reject(new Error('Command timed out'));
+      });
+    }, ms);
+  };
+}
+
 export async function openRedis(url: string | undefined, log: Logger): Promise<SharedRedis | null> {
   if (!url) return null;
+  lagTolerantCommandTimeouts();
   const client = new Redis(url, { maxRetriesPerRequest: 2, enableAutoPipelining: true, lazyConnect: true });
   client.on('error', (err: Error) => log.warn({ err: err.message }, 'redis: connection error'));
   await client.connect();
