@@ -25,18 +25,19 @@ const BrokenLink = {
 
 const CheckpointReport = {
   type: 'object',
-  description: 'The sessions compared with the newest signed checkpoint (README "Threat model").',
+  description: 'The signed checkpoints (the signature of the newest, the chain back to the first, the leaves of each delta against its root) and each session compared with its newest checkpoint leaf (README "Threat model").',
   properties: {
     status: { enum: ['ok', 'broken', 'none', 'not_configured'] },
-    checkpoint: { oneOf: [{ type: 'object', properties: { id: { type: 'integer' }, time: { type: 'string', format: 'date-time' }, sessions: { type: 'integer' }, keyId: { type: 'string' }, hash: { type: 'string' } } }, { type: 'null' }] },
+    checkpoint: { description: 'The newest checkpoint; `sessions` is how many it covers (a delta: the sessions changed since the one before).', oneOf: [{ type: 'object', properties: { id: { type: 'integer' }, time: { type: 'string', format: 'date-time' }, sessions: { type: 'integer' }, keyId: { type: 'string' }, hash: { type: 'string' } } }, { type: 'null' }] },
     signature: { enum: ['ok', 'bad_signature', 'unknown_key', 'hash_mismatch', null] },
-    checkpointSessions: { type: 'integer' },
+    checkpointSessions: { type: 'integer', description: 'Sessions the checkpoints cover (of the key asked about, if any); each was compared with its newest checkpoint leaf.' },
     findings: {
       type: 'array',
+      description: 'Sessions that differ from their newest checkpoint leaf.',
       items: { type: 'object', properties: { session: { type: 'string' }, key: nullable('string'), problem: { enum: ['truncated', 'session_deleted', 'anchor_moved', 'rewritten'] }, detail: { type: 'string' } } },
     },
     expired: { type: 'integer', description: 'Checkpointed sessions since deleted by retention.' },
-    problems: { type: 'array', items: { type: 'string' }, description: 'Why the checkpoint itself fails: signature, chain of checkpoints, file sink.' },
+    problems: { type: 'array', items: { type: 'string' }, description: 'Why the checkpoints themselves fail: signature, chain of checkpoints, the leaves of a delta against its root, leaves of a deleted checkpoint, file sink, sessions changed without being marked for a checkpoint (unmarked changes).' },
     warnings: { type: 'array', items: { type: 'string' } },
   },
 };
@@ -141,7 +142,7 @@ export const auditPaths = {
   },
   '/admin/audit/verify': {
     get: {
-      summary: 'Verify the hash chain of one session, or of every session and against the newest signed checkpoint (truncation, deleted sessions, moved anchors, recomputed chains)',
+      summary: 'Verify the hash chain of one session, or of every session and against the signed checkpoints (each session compared with its newest leaf) (truncation, deleted sessions, moved anchors, recomputed chains)',
       parameters: [q('session', { type: 'string' }), keyParam],
       responses: {
         200: {

@@ -25,11 +25,11 @@ export const AuditConfigSchema = z
     /** Sessions idle longer than this are deleted (and older events of live sessions cut); 0 keeps everything. */
     retentionDays: z.number().min(0).default(0),
     retentionIntervalMs: z.number().int().positive().default(3_600_000),
-    /** Signed checkpoints over every session's chain tip (README "Threat model"); 0 turns them off. */
+    /** Signed checkpoints over the sessions changed since the last one (README "Threat model"); 0 turns them off. */
     checkpointIntervalMs: z.number().int().min(0).default(60_000),
     /** Append-only JSON-lines copy of each checkpoint; default `<dataDir>/audit-checkpoints.jsonl` (none for memory://); '' turns it off. */
     checkpointFile: z.string().optional(),
-    /** Checkpoints that keep their per-session leaf list (the newest ones; verification reads only the newest). */
+    /** Ignored since delta checkpoints (every leaf is kept: later checkpoints build on them); still accepted so older configs load. */
     checkpointKeepLeaves: z.number().int().min(1).default(3),
     /** Ed25519 private key (PEM PKCS8, base64 DER or base64 32-byte seed); GATEWAY_AUDIT_SIGNING_KEY overrides. */
     signingKey: optionalSecret,
