@@ -6,6 +6,7 @@ import type { Repo } from '../storage/repo.js';
 import type { NewAuditEvent } from '../storage/schema.js';
 import { runSliced, storableText, storableWalk } from '../storage/storable.js';
 import { canonicalWalk, eventHash, sha256 } from './audit-chain.js';
+import { approxBytes } from './approx-bytes.js';
 import { createBatchWriter, type BatchSink, type BatchWriter, type BatchWriterStats } from './batch-writer.js';
 import type { Spool } from './spool.js';
 
@@ -24,6 +25,8 @@ export interface AuditWriterOptions {
   maxBatch: number;
   /** Events held in memory; past this they go to the spool (or are dropped, loudly, without one). */
   maxQueue: number;
+  /** What those events may hold in memory, payloads included (estimated); past it they go to the spool too. */
+  maxQueueBytes: number;
   /** Payloads larger than this (serialised) go to audit_payloads. */
   inlinePayloadBytes: number;
   /** Payloads are cut to about this size (and marked `truncated`). */
@@ -136,6 +139,9 @@ function gapFor(p: PendingEvent, deadLetterId: number, reason: string): PendingE
 
 export type AuditSink = Pick<AuditRepo, 'appendAudit'> & Pick<Repo, 'insertDeadLetter'>;
 
+/** An event row without its payload, roughly: ids, names, counts, the decision's reason. */
+const EVENT_ROW_BYTES = 1024;
+
 export function createAuditWriter(repo: AuditSink, log: Logger, opts: AuditWriterOptions, spool: Spool<PendingEvent> | null): AuditWriter {
   const prepared = new WeakMap<PendingEvent, Prepared>();
   const prepareAll = async (batch: PendingEvent[]): Promise<Prepared[]> => {
@@ -171,5 +177,8 @@ export function createAuditWriter(repo: AuditSink, log: Logger, opts: AuditWrite
       return gapFor(item, id, reason);
     },
   };
-  return createBatchWriter(sink, log, { name: 'audit', ...opts }, spool);
+  // A queued event keeps its whole payload alive (the request may be the body limit's size) until it is prepared:
+  // weighed here, bounded with the event row's own fields, and counted no further than the bound itself.
+  const weigh = (p: PendingEvent) => EVENT_ROW_BYTES + approxBytes(p.payload, opts.maxQueueBytes);
+  return createBatchWriter(sink, log, { name: 'audit', ...opts, weigh }, spool);
 }

@@ -13,13 +13,19 @@ export interface BatchSink<T> {
   reject(item: T, reason: string): Promise<T | null>;
 }
 
-export interface BatchWriterOptions {
+export interface BatchWriterOptions<T = unknown> {
   /** For logs: `audit`, `request log`. */
   name: string;
   flushIntervalMs: number;
   maxBatch: number;
   /** Items held in memory; past this they go to the spool (or are dropped, loudly, without one). */
   maxQueue: number;
+  /**
+   * Bytes held in memory as `weigh` counts them; past this, as past maxQueue, items go to the spool. An item heavier than
+   * the bound is still taken into an empty queue. Without `weigh`, only maxQueue bounds the queue.
+   */
+  maxQueueBytes?: number;
+  weigh?: (item: T) => number;
   /** Writes failing for this long make the writer stuck: `accepting` turns false. */
   stuckAfterMs: number;
   backoffBaseMs?: number;
@@ -29,6 +35,8 @@ export interface BatchWriterOptions {
 export interface BatchWriterStats {
   mode: 'memory' | 'spool';
   queued: number;
+  /** What the queued items weigh (0 for a writer without `weigh`). */
+  queuedBytes: number;
   spooled: number;
   spoolBytes: number;
   written: number;
@@ -51,8 +59,12 @@ export interface BatchWriter<T> {
   stats(): BatchWriterStats;
 }
 
-export function createBatchWriter<T>(sink: BatchSink<T>, log: Logger, opts: BatchWriterOptions, spool: Spool<T> | null, now: () => number = Date.now): BatchWriter<T> {
+export function createBatchWriter<T>(sink: BatchSink<T>, log: Logger, opts: BatchWriterOptions<T>, spool: Spool<T> | null, now: () => number = Date.now): BatchWriter<T> {
   const queue: T[] = [];
+  /** Each queued item's weight, in queue order (empty without `weigh`). */
+  const weights: number[] = [];
+  let queuedBytes = 0;
+  const maxBytes = opts.maxQueueBytes ?? Infinity;
   let mode: 'memory' | 'spool' = spool && !spool.isEmpty() ? 'spool' : 'memory'; // leftovers of an earlier run go first
   let written = 0;
   let flushes = 0;
@@ -127,6 +139,7 @@ export function createBatchWriter<T>(sink: BatchSink<T>, log: Logger, opts: Batc
       if (queue.length) {
         await writeIsolating(queue.slice(0, opts.maxBatch), false, (n) => {
           queue.splice(0, n);
+          for (const w of weights.splice(0, n)) queuedBytes -= w;
           written += n;
         });
       } else if (spool && !spool.isEmpty()) {
@@ -169,8 +182,12 @@ export function createBatchWriter<T>(sink: BatchSink<T>, log: Logger, opts: Batc
 
   return {
     write(items) {
-      if (mode === 'memory' && queue.length + items.length <= opts.maxQueue) {
+      const w = opts.weigh ? items.map(opts.weigh) : null;
+      const bytes = w ? w.reduce((a, b) => a + b, 0) : 0;
+      if (mode === 'memory' && queue.length + items.length <= opts.maxQueue && (queue.length === 0 || queuedBytes + bytes <= maxBytes)) {
         for (const it of items) queue.push(it);
+        if (w) for (const x of w) weights.push(x);
+        queuedBytes += bytes;
         if (queue.length >= opts.maxBatch && !running) void flush();
         return true;
       }
@@ -182,7 +199,7 @@ export function createBatchWriter<T>(sink: BatchSink<T>, log: Logger, opts: Batc
         log.error({ err: (err as Error).message }, `${opts.name}: could not serialise items for the spool`);
       }
       if (spooled) {
-        if (mode === 'memory') log.warn({ queued: queue.length }, `${opts.name}: queue full, spooling to disk`);
+        if (mode === 'memory') log.warn({ queued: queue.length, queuedBytes }, `${opts.name}: queue full, spooling to disk`);
         mode = 'spool';
         return true;
       }
@@ -214,7 +231,7 @@ export function createBatchWriter<T>(sink: BatchSink<T>, log: Logger, opts: Batc
     stats() {
       const s = spool?.stats();
       const stuck = failingSince > 0 && now() - failingSince >= opts.stuckAfterMs;
-      return { mode, queued: queue.length, spooled: s?.events ?? 0, spoolBytes: s?.bytes ?? 0, written, flushes, failures, dropped, deadLettered, lastFlushMs, lastError, accepting: !blocked && !stuck };
+      return { mode, queued: queue.length, queuedBytes, spooled: s?.events ?? 0, spoolBytes: s?.bytes ?? 0, written, flushes, failures, dropped, deadLettered, lastFlushMs, lastError, accepting: !blocked && !stuck };
     },
   };
 }

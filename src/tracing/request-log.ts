@@ -5,6 +5,7 @@ import { isRefusal } from '../storage/db-error.js';
 import type { Repo } from '../storage/repo.js';
 import { rowSanitizer } from '../storage/row-sanitize.js';
 import { requestLog, type RequestLogRow } from '../storage/schema.js';
+import { approxBytes } from './approx-bytes.js';
 import { createBatchWriter, type BatchWriter } from './batch-writer.js';
 import { openWriterSpool } from './spool.js';
 
@@ -22,7 +23,8 @@ export async function createRequestLogWriter(config: GatewayConfig, repo: Pick<R
       reject: async (row, reason) => (await repo.insertDeadLetter('request_log', reason, row), null),
     },
     log,
-    { name: 'request log', ...o },
+    // Rows are small and bounded (row-sanitize caps long text), but 100,000 of them are not: weigh them too.
+    { name: 'request log', ...o, weigh: (row) => approxBytes(row, o.maxQueueBytes) },
     spool,
   );
   return { ...writer, write: (rows) => writer.write(rows.map(clean)) };
@@ -35,6 +37,6 @@ export function disabledRequestLog(): RequestLogWriter {
     write: (rows) => ((dropped += rows.length), false),
     flush: async () => {},
     close: async () => {},
-    stats: () => ({ mode: 'memory', queued: 0, spooled: 0, spoolBytes: 0, written: 0, flushes: 0, failures: 0, dropped, deadLettered: 0, lastFlushMs: 0, lastError: null, accepting: true }),
+    stats: () => ({ mode: 'memory', queued: 0, queuedBytes: 0, spooled: 0, spoolBytes: 0, written: 0, flushes: 0, failures: 0, dropped, deadLettered: 0, lastFlushMs: 0, lastError: null, accepting: true }),
   };
 }

@@ -12,6 +12,8 @@ export const AuditConfigSchema = z
     maxBatch: z.number().int().positive().default(500),
     /** Events held in memory while the database is slow or down; beyond it they go to the spool. */
     maxQueue: z.number().int().positive().default(20_000),
+    /** Bytes those events may hold in memory, payloads included (estimated); past it they go to the spool as well. */
+    maxQueueBytes: z.number().int().positive().default(64 * 1024 * 1024),
     inlinePayloadBytes: z.number().int().positive().default(16 * 1024),
     /** A payload larger than this (serialised) is stored cut to this size, marked `truncated`, so one huge call never stalls the writer. */
     maxPayloadBytes: z.number().int().positive().default(2 * 1024 * 1024),
@@ -46,6 +48,8 @@ export const RequestLogConfigSchema = z
     flushIntervalMs: z.number().int().positive().default(1000),
     maxBatch: z.number().int().positive().default(500),
     maxQueue: z.number().int().positive().default(100_000),
+    /** Bytes the queued rows may hold in memory (estimated); past it they go to the spool as well. */
+    maxQueueBytes: z.number().int().positive().default(32 * 1024 * 1024),
     /** JSON-lines spool for a database outage; default `<dataDir>/request-log-spool`. 0 bytes turns it off. */
     spoolDir: z.string().optional(),
     spoolMaxBytes: z.number().int().min(0).default(128 * 1024 * 1024),

@@ -51,7 +51,7 @@ function ev(session = 's1'): PendingEvent {
     delta: { calls: 1, inputTokens: 1, outputTokens: 1, costMicros: 0, denials: 0, redactions: 0 },
   };
 }
-const opts = { flushIntervalMs: 10, maxBatch: 5, maxQueue: 20, inlinePayloadBytes: 1024, maxPayloadBytes: 64 * 1024, stuckAfterMs: 60_000, backoffBaseMs: 5, backoffMaxMs: 20 };
+const opts = { flushIntervalMs: 10, maxBatch: 5, maxQueue: 20, maxQueueBytes: 64 * 1024 * 1024, inlinePayloadBytes: 1024, maxPayloadBytes: 64 * 1024, stuckAfterMs: 60_000, backoffBaseMs: 5, backoffMaxMs: 20 };
 const until = async (f: () => boolean) => {
   for (let i = 0; i < 400 && !f(); i++) await new Promise((r) => setTimeout(r, 10));
   expect(f()).toBe(true);
@@ -106,6 +106,33 @@ describe('audit writer', () => {
     repo.state.down = false;
     await until(() => w.stats().accepting && w.stats().spooled === 0);
     expect(repo.events.length).toBe(results.filter(Boolean).length);
+    await w.close();
+  });
+
+  it('bounds the queue in bytes too: big payloads go to the spool long before the count bound, and come back in order', async () => {
+    const repo = fakeRepo();
+    repo.state.down = true;
+    const spool = await openSpool<PendingEvent>(spoolDir(), { prefix: 'audit', maxBytes: 64 * 1024 * 1024, segmentBytes: 1024 * 1024, onError: () => {} });
+    // 200 KB of payload each (as UTF-16 in memory: ~400 KB), against a 1 MB bound and a count bound of 20.
+    const w = createAuditWriter(repo, log, { ...opts, maxQueueBytes: 1024 * 1024 }, spool);
+    const big = () => ({ ...ev(), payload: { messages: [{ role: 'user', content: 'x'.repeat(200_000) }] } });
+    for (let i = 0; i < 6; i++) expect(w.write([big()])).toBe(true);
+    const s = w.stats();
+    expect(s.queued).toBeLessThanOrEqual(3);
+    expect(s.queuedBytes).toBeLessThanOrEqual(1024 * 1024 + 500_000);
+    expect(s.spooled).toBe(6 - s.queued);
+    repo.state.down = false;
+    await until(() => repo.events.length === 6);
+    expect(seqs(repo.events)).toEqual([1, 2, 3, 4, 5, 6]);
+    expect(w.stats().queuedBytes).toBe(0);
+    await w.close();
+  });
+
+  it('takes an event heavier than the byte bound into an empty queue', async () => {
+    const repo = fakeRepo();
+    const w = createAuditWriter(repo, log, { ...opts, maxQueueBytes: 1000 }, null);
+    expect(w.write([{ ...ev(), payload: { content: 'y'.repeat(10_000) } }])).toBe(true);
+    await until(() => repo.events.length === 1);
     await w.close();
   });
 
