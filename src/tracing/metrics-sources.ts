@@ -2,7 +2,7 @@
 import { Counter, Gauge, type Registry } from 'prom-client';
 import type { BatchWriterStats } from './batch-writer.js';
 
-export type WriterStats = Pick<BatchWriterStats, 'queued' | 'spooled' | 'spoolBytes' | 'written' | 'flushes' | 'failures' | 'dropped' | 'deadLettered' | 'lastFlushMs' | 'accepting'>;
+export type WriterStats = Pick<BatchWriterStats, 'queued' | 'queuedBytes' | 'spooled' | 'spoolBytes' | 'written' | 'flushes' | 'failures' | 'dropped' | 'deadLettered' | 'lastFlushMs' | 'accepting'>;
 
 /** Read only when /metrics is scraped; each may be absent. */
 export interface MetricsSources {
@@ -95,6 +95,7 @@ function writerMetrics(reg: Registry, name: string, what: string, read: () => Wr
       },
     });
   g('queue_depth', `${what} queued in memory, not yet written.`, (s) => s.queued, true);
+  g('queue_bytes', `What the ${what.toLowerCase()} queued in memory weigh (estimated; bounded by maxQueueBytes).`, (s) => s.queuedBytes);
   g('spooled_events', `${what} spooled to disk while the database is unreachable.`, (s) => s.spooled);
   g('spool_bytes', `Bytes in the ${name} spool.`, (s) => s.spoolBytes);
   g('last_flush_seconds', `Duration of the last ${name} flush.`, (s) => s.lastFlushMs / 1000);

@@ -82,6 +82,7 @@ describe('/metrics', () => {
     expect(sampleValue(fams, 'gateway_mcp_upstream_state', 'gateway_mcp_upstream_state', { server: 'fx', state: 'down' })).toBe(0);
     expect(sampleValue(fams, 'gateway_route_breaker_state', 'gateway_route_breaker_state', { target: 'up/gpt-4o-mini', state: 'closed' })).toBe(1);
     expect(sampleValue(fams, 'gateway_audit_queue_depth', 'gateway_audit_queue_depth')).toBeGreaterThanOrEqual(0);
+    expect(sampleValue(fams, 'gateway_audit_queue_bytes', 'gateway_audit_queue_bytes')).toBeGreaterThanOrEqual(0);
     expect(fams.get('gateway_audit_dropped_events_total')?.type).toBe('counter');
     expect(fams.get('process_cpu_user_seconds_total')?.type).toBe('counter');
     // Never labelled by request or session.
