@@ -59,6 +59,10 @@ export async function openRedis(url: string | undefined, log: Logger): Promise<S
     commandTimeout: DEFAULT_POLICY_COMMAND_TIMEOUT_MS,
     maxRetriesPerRequest: 0,
     autoResendUnfulfilledCommands: false,
+    // No auto-pipelining here: a command failed by its timeout inside an ioredis auto-pipeline could leave the pipeline
+    // resolved without its result, and the auto-pipeline then threw a TypeError from a nextTick (an uncaught exception:
+    // seen under the Redis-outage test). Concurrent commands (rate limit and budget) still leave together, a write each.
+    enableAutoPipelining: false,
     lazyConnect: true,
   });
   policy.on('error', (err: Error) => log.warn({ err: err.message }, 'redis: policy connection error'));
