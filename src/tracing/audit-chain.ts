@@ -91,45 +91,31 @@ class CanonicalWriter {
     while (frames.length && n < steps) {
       const f = frames[frames.length - 1]!;
       let child: object | null = null;
-      if (f.keys === null) {
-        const a = f.src as unknown[];
-        while (f.i < a.length && n++ < steps) {
-          const v = a[f.i++]; // a hole reads as undefined and is written as null
+      const keys = f.keys;
+      const len = keys === null ? (f.src as unknown[]).length : keys.length;
+      while (f.i < len && n++ < steps) {
+        let v: unknown;
+        if (keys === null) {
+          v = (f.src as unknown[])[f.i++]; // a hole reads as undefined and is written as null
           text += f.sep;
-          f.sep = ',';
-          const l = leaf(v);
-          if (l === null) {
-            child = v as object;
-            break;
-          }
-          text += l;
-        }
-        if (child !== null) text += this.open(child);
-        else if (f.i === a.length) {
-          text += ']';
-          frames.pop();
-        }
-      } else {
-        const o = f.src as Record<string, unknown>;
-        const keys = f.keys;
-        while (f.i < keys.length && n++ < steps) {
+        } else {
           const k = keys[f.i++]!;
-          const v = o[k];
+          v = (f.src as Record<string, unknown>)[k];
           if (v === undefined) continue; // undefined members are dropped
           text += f.sep + keyText(k);
-          f.sep = ',';
-          const l = leaf(v);
-          if (l === null) {
-            child = v as object;
-            break;
-          }
-          text += l;
         }
-        if (child !== null) text += this.open(child);
-        else if (f.i === keys.length) {
-          text += '}';
-          frames.pop();
+        f.sep = ',';
+        const l = leaf(v);
+        if (l === null) {
+          child = v as object;
+          break;
         }
+        text += l;
+      }
+      if (child !== null) text += this.open(child);
+      else if (f.i === len) {
+        text += keys === null ? ']' : '}';
+        frames.pop();
       }
     }
     this.text = text;
