@@ -1,7 +1,8 @@
-// The admin API's OpenAPI 3.1 document, with request bodies generated from the same zod schemas the routes use.
+// The admin API's OpenAPI 3.1 document, with request bodies (and the spend routes' query parameters) generated from the same zod schemas the routes use.
 import { z } from 'zod';
 import { auditPaths, auditSchemas } from './audit-openapi.js';
 import { CreateKeySchema, TeamSchema } from './keys-service.js';
+import { spendPaths, spendSchemas } from './spend-openapi.js';
 
 const json = (schema: unknown) => ({ content: { 'application/json': { schema } } });
 const ref = (name: string) => ({ $ref: `#/components/schemas/${name}` });
@@ -65,11 +66,13 @@ export function openApiDocument(): unknown {
         KeyView,
         CreatedKey,
         ...auditSchemas,
+        ...spendSchemas,
       },
     },
     security: [{ admin: [] }],
     paths: {
       ...auditPaths,
+      ...spendPaths,
       '/admin/teams': { get: { summary: 'List teams (gateway.yaml and database alike)', responses: { 200: { description: 'Teams', ...json({ type: 'object', properties: { data: { type: 'array', items: ref('TeamView') } } }) }, 401: error } } },
       '/admin/teams/{id}': {
         put: { summary: 'Create or replace a database team (a gateway.yaml team is read-only: 409)', parameters: [idParam], requestBody: json(ref('Team')), responses: { 200: { description: 'The team', ...json(ref('TeamView')) }, 400: error, 401: error, 409: error } },

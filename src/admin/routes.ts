@@ -1,4 +1,4 @@
-// /admin/*: teams (config and database; delete) and virtual keys (create, list, rotate, revoke, expire), sessions and audit, and the OpenAPI document.
+// /admin/*: teams (config and database; delete) and virtual keys (create, list, rotate, revoke, expire), sessions and audit, spend, budgets, health, and the OpenAPI document.
 import { Hono } from 'hono';
 import { z } from 'zod';
 import { readBody } from '../http/body.js';
@@ -8,7 +8,9 @@ import { inputGuard } from '../http/input-guard.js';
 import { auditRoutes } from './audit-routes.js';
 import { adminAuth } from './auth.js';
 import { CreateKeyInputSchema, StorableDateSchema, TeamInputSchema } from './keys-service.js';
+import { healthRoutes } from './health-routes.js';
 import { openApiDocument } from './openapi.js';
+import { spendRoutes } from './spend-routes.js';
 
 const ExpirySchema = z.object({ expiresAt: StorableDateSchema.nullable() }).strict();
 
@@ -39,5 +41,7 @@ export function adminRoutes(): Hono<AppEnv> {
     return c.json(await c.var.deps.admin.setExpiry(c.req.param('id'), expiresAt));
   });
   auditRoutes(app);
+  spendRoutes(app);
+  healthRoutes(app);
   return app;
 }
