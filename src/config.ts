@@ -10,6 +10,7 @@ import { McpServerConfigSchema, mcpServerIdSchema, McpSettingsSchema, VirtualSer
 import { applyOtelEnv, TelemetrySchema } from './tracing/telemetry-config.js';
 import { AuditConfigSchema, RequestLogConfigSchema } from './tracing/trail-config.js';
 import { ResponsesConfigSchema } from './storage/responses-retention.js';
+import { CacheConfigSchema } from './cache/config-schema.js';
 
 export { ProviderConfigSchema, type PriceOverride, type ProviderConfig, type ProviderKind, type Timeouts } from './providers/config-schema.js';
 
@@ -121,6 +122,8 @@ export const GatewayConfigSchema = z
     /** Curated subsets of the federated catalog, served at /mcp/<id>. */
     virtualServers: z.record(mcpServerIdSchema, VirtualServerSchema).default({}),
     mcp: McpSettingsSchema.default(McpSettingsSchema.parse({})),
+    /** Response caching of model calls (exact, semantic per model) and opt-in tool-result caching. */
+    cache: CacheConfigSchema.default(CacheConfigSchema.parse({})),
     /** OpenTelemetry tracing (filled from the standard OTEL_* variables) and /metrics. */
     telemetry: TelemetrySchema.default(TelemetrySchema.parse({})),
   })

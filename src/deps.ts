@@ -5,6 +5,10 @@ import { createLogger, type Logger } from './log.js';
 import { createHub, type Hub } from './mcp/upstream/hub.js';
 import { closeUpstreamAgents } from './providers/http.js';
 import { createKeysService, type AdminKeysService } from './admin/keys-service.js';
+import { createEmbedder } from './cache/embed.js';
+import { createMemoryStore } from './cache/memory-store.js';
+import { createRedisStore } from './cache/redis-store.js';
+import { createResponseCache, type ResponseCache } from './cache/response-cache.js';
 import { KEY_INVALIDATION_CHANNEL } from './policy/key-store.js';
 import { createPolicyStores, type PolicyStores } from './policy/policy.js';
 import { createSpendLedger } from './policy/spend-ledger.js';
@@ -55,6 +59,8 @@ export interface Deps extends RuntimeAliases {
   /** OpenTelemetry spans (off unless an OTLP exporter is configured) and Prometheus metrics. */
   tracing: Tracing;
   metrics: Metrics;
+  /** Exact and semantic answers of model calls and results of cacheable tools (Redis when set, else in-process). */
+  cache: ResponseCache;
   state: { shuttingDown: boolean };
   /** Flushes writers and closes connections; call after the server stopped taking requests (and MCP sessions closed). */
   close(): Promise<void>;
@@ -87,6 +93,7 @@ export async function createDeps(config: GatewayConfig, opts: { log?: Logger } =
   const hub = createHub({ servers: config.mcpServers, settings: config.mcp, log });
   const checkpoints = createCheckpoints(config, repo, log);
   const runtime = buildRuntime(config, { repo, redis, policyStores, health, log });
+  const cacheStore = redis ? createRedisStore(redis.client, log, config.policy.redisCommandTimeoutMs) : createMemoryStore(config.cache.memoryMaxBytes);
   const deps: Deps = withRuntimeAliases({
     runtime,
     log,
@@ -113,8 +120,10 @@ export async function createDeps(config: GatewayConfig, opts: { log?: Logger } =
         audit: () => deps.audit.stats(),
         requestLog: () => deps.requestLog.stats(),
         budgetSpend: () => deps.policyStores.spend?.stats() ?? null,
+        cache: () => deps.cache.store.stats(),
       },
     }),
+    cache: createResponseCache({ store: cacheStore, semantic: null, embed: createEmbedder(() => deps.runtime.providers, log), log }),
     state: { shuttingDown: false },
     async close() {
       responsesRetention.close();
@@ -123,6 +132,7 @@ export async function createDeps(config: GatewayConfig, opts: { log?: Logger } =
       await audit.close();
       await policyStores.spend?.close(); // in-flight calls have settled by now: their spend is written before the database closes
       await checkpoints.close();
+      await deps.cache.close();
       await tracing.shutdown();
       await database.close();
       await redis?.close();

@@ -1,5 +1,6 @@
 // What the broker knows of the caller of one model call or MCP operation, built by the edge.
 import type { Progress } from '@modelcontextprotocol/sdk/types.js';
+import type { CacheDirectives } from '../cache/response-cache.js';
 import type { RelayCaller } from '../mcp/upstream/relay.js';
 import type { Principal } from '../policy/types.js';
 import type { RequestTiming } from '../tracing/metrics.js';
@@ -22,6 +23,8 @@ export interface CallContext {
   timing?: RequestTiming;
   /** Client headers a native pass-through forwards (`anthropic-beta`, `anthropic-version`). */
   passHeaders?: Record<string, string>;
+  /** The client's `cache-control` / `x-gateway-cache-ttl` asks. */
+  cache?: CacheDirectives | undefined;
 }
 
 export interface McpCallContext {

@@ -57,4 +57,9 @@ export interface ModelDoor<Req, Res, Ev> {
   transformStream(transforms: StreamTransform[], events: AsyncIterable<Ev>): AsyncIterable<Ev>;
   /** A fresh fold over a stream's events. */
   fold(): StreamFold<Ev>;
+  /**
+   * A stored answer made new for this call, where the format promises each answer its own id (a Responses `resp_…` id
+   * is what `previous_response_id` and GET /v1/responses/{id} find). Without it a cached answer is sent as stored.
+   */
+  renew?: { response(res: Res): Res; events(events: Ev[]): Ev[] };
 }

@@ -2,7 +2,7 @@
 import type { Deps } from '../deps.js';
 import { ErrorCode, RpcError, type JsonObject } from '../mcp/upstream/rpc.js';
 import type { PolicyContext } from '../policy/engine.js';
-import type { AuditKind } from '../tracing/call-record.js';
+import type { AuditKind, CacheMark } from '../tracing/call-record.js';
 import { recordCall } from '../tracing/record-call.js';
 import type { McpCallContext } from './context.js';
 import type { McpOperation, Outcome } from './mcp-operation.js';
@@ -10,7 +10,7 @@ import type { McpOperation, Outcome } from './mcp-operation.js';
 const KIND: Record<McpOperation['method'], AuditKind> = { 'tools/call': 'tool_call', 'resources/read': 'resource_read', 'prompts/get': 'prompt_get' };
 const DOOR = { 'tools/call': 'tool', 'resources/read': 'resource', 'prompts/get': 'prompt' } as const;
 
-export function finishMcpCall(deps: Deps, ctx: McpCallContext, op: McpOperation, outcome: Outcome, m: { upstreamMs?: number; pctx?: PolicyContext } = {}): void {
+export function finishMcpCall(deps: Deps, ctx: McpCallContext, op: McpOperation, outcome: Outcome, m: { upstreamMs?: number; pctx?: PolicyContext; cache?: CacheMark } = {}): void {
   const isError = outcome.kind === 'result' && outcome.result.isError === true;
   const status = outcome.kind === 'result' ? 200 : outcome.kind === 'denied' ? outcome.status : 502;
   const errorCode = outcome.kind === 'result' ? (isError ? 'tool_error' : null) : outcome.code;
@@ -40,7 +40,9 @@ export function finishMcpCall(deps: Deps, ctx: McpCallContext, op: McpOperation,
     request: { method: op.method, params: args },
     response: outcome.kind === 'result' ? outcome.result : outcome.kind === 'failed' ? { error: { code: outcome.code, message: outcome.message } } : { denied: outcome.reason },
     originalRequest: { method: op.method, params: op.params },
+    ...(m.cache ? { cache: m.cache } : {}),
   });
+  if (m.cache) deps.metrics.cache(DOOR[op.method], m.cache.status, null);
 }
 
 /** With `audit.failClosed`, an MCP call is refused while the trail cannot record it: a readable tool error, else a JSON-RPC error. */

@@ -4,6 +4,7 @@ import type { PolicyContext } from '../policy/engine.js';
 import type { PriceBook } from '../policy/prices.js';
 import { estimatedInput } from '../policy/estimate.js';
 import type { RouteTrace } from '../routing/executor.js';
+import type { CacheMark } from '../tracing/call-record.js';
 import { recordCall } from '../tracing/record-call.js';
 import { flagOverrun, settle, type Admitted } from './admission.js';
 import type { CallContext } from './context.js';
@@ -23,6 +24,9 @@ export interface ModelEnd {
   servedModel?: string | undefined;
   /** The answer as the client got it (after output redaction). */
   response?: unknown;
+  /** The response cache's verdict; on a hit, `cachedFrom` names the target that made the stored answer. */
+  cache?: CacheMark | undefined;
+  cachedFrom?: { provider: string; model: string };
 }
 
 export interface Finished {
@@ -38,7 +42,9 @@ export type DoorInfo = Pick<ModelDoor<unknown, unknown, unknown>, 'name' | 'endp
 export function finishModelCall(deps: Deps, prices: PriceBook, ctx: CallContext, door: DoorInfo, trace: RouteTrace, end: ModelEnd): Finished {
   const t = trace.last;
   const u = end.usage;
-  const costMicros = t && u ? prices.cost(t.provider.id, t.model, u) : null;
+  // A cache hit costs nothing: the provider was not called (its avoided cost is in the mark).
+  const costMicros = end.cache?.status === 'hit' ? 0 : t && u ? prices.cost(t.provider.id, t.model, u) : null;
+  if (end.cache) deps.metrics.cache(door.name, end.cache.status, end.cache.savedCostMicros);
   const overrun = !!end.adm && !!u && end.status === 200 && flagOverrun(deps, end.adm.pctx, u, costMicros);
   if (trace.attempts > 0 && deps.log.isLevelEnabled('debug')) {
     deps.log.debug({ requestId: ctx.requestId, model: door.model(end.req), attempts: trace.attempts, route: trace.reason }, 'routed');
@@ -55,7 +61,7 @@ export function finishModelCall(deps: Deps, prices: PriceBook, ctx: CallContext,
     sessionId: ctx.sessionId,
     requestId: ctx.requestId,
     client: { userAgent: ctx.userAgent ?? null },
-    model: { requested: door.model(end.req), served: end.servedModel ?? (t ? t.model : null), provider: t?.provider.id ?? null },
+    model: { requested: door.model(end.req), served: end.servedModel ?? t?.model ?? end.cachedFrom?.model ?? null, provider: t?.provider.id ?? end.cachedFrom?.provider ?? null },
     stream: end.stream,
     decisions: pctx?.decisions ?? [],
     status: end.status,
@@ -70,6 +76,7 @@ export function finishModelCall(deps: Deps, prices: PriceBook, ctx: CallContext,
     request: end.adm ? end.adm.pctx.input : undefined,
     response: end.response ?? (end.errorCode ? { error: end.errorCode } : undefined),
     originalRequest: end.req,
+    ...(end.cache ? { cache: end.cache } : {}),
   });
   return { costMicros, overrun };
 }

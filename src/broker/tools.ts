@@ -9,6 +9,7 @@ import { resultView } from './mcp-content.js';
 import type { McpCallContext } from './context.js';
 import { auditRefusal, finishMcpCall as after } from './mcp-record.js';
 import type { McpOperation } from './mcp-operation.js';
+import { lookupTool, saveTool } from './tool-cache.js';
 
 const DOOR = { 'tools/call': 'tool', 'resources/read': 'resource', 'prompts/get': 'prompt' } as const;
 
@@ -68,6 +69,14 @@ export async function runMcpOperation(deps: Deps, ctx: McpCallContext, op: McpOp
     throw new RpcError(ErrorCode.InvalidRequest, `Denied by gateway policy (${d.rule}): ${d.message}`, { code: d.code, rule: d.rule });
   }
   const params = pctx.input === null ? op.params : { ...op.params, ...(pctx.input as JsonObject) };
+  const cached = await lookupTool(deps, op, pctx);
+  if (cached?.hit) {
+    settle(admission, { ok: true });
+    const view = resultView(op.method, cached.hit);
+    const result = admission.hooks.some((h) => h.output) ? view.apply(applyOutput(admission.hooks, view.view)) : cached.hit;
+    after(deps, ctx, op, { kind: 'result', result }, { pctx, cache: cached.mark });
+    return result;
+  }
   const sent = performance.now();
   try {
     const raw = await deps.hub.request(
@@ -78,7 +87,8 @@ export async function runMcpOperation(deps: Deps, ctx: McpCallContext, op: McpOp
     settle(admission, { ok: raw.isError !== true });
     const view = resultView(op.method, raw);
     const result = admission.hooks.some((h) => h.output) ? view.apply(applyOutput(admission.hooks, view.view)) : raw;
-    after(deps, ctx, op, { kind: 'result', result }, { upstreamMs: performance.now() - sent, pctx });
+    after(deps, ctx, op, { kind: 'result', result }, { upstreamMs: performance.now() - sent, pctx, ...(cached ? { cache: cached.mark } : {}) });
+    if (cached) saveTool(deps, cached, result);
     return result;
   } catch (err) {
     settle(admission, { ok: false });

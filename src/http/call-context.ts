@@ -2,6 +2,7 @@
 import { HEADER_VALUE_MAX } from './text-bounds.js';
 import type { Context } from 'hono';
 import type { CallContext } from '../broker/context.js';
+import { cacheDirectives } from './cache-directives.js';
 import type { AppEnv } from './context.js';
 
 /** A user agent is kept for the audit session; real ones are short, and nothing needs more. */
@@ -18,5 +19,6 @@ export function callContext(c: Context<AppEnv>): CallContext {
     team: c.get('principal').teamId,
     timing: c.get('timing'),
     userAgent: c.req.header('user-agent')?.slice(0, HEADER_VALUE_MAX) ?? null,
+    cache: cacheDirectives(c.req.header('cache-control'), c.req.header('x-gateway-cache-ttl')),
   };
 }

@@ -1,5 +1,5 @@
 // The audit trail's tables: agent sessions, their hash-chained events and payloads, and the signed checkpoints over them.
-import { bigint, bigserial, boolean, index, integer, jsonb, pgTable, primaryKey, text, timestamp, uniqueIndex } from 'drizzle-orm/pg-core';
+import { bigint, bigserial, boolean, doublePrecision, index, integer, jsonb, pgTable, primaryKey, text, timestamp, uniqueIndex } from 'drizzle-orm/pg-core';
 
 /**
  * One agent run: the client's x-session-id (or the MCP session id, or the request id), scoped to the key.
@@ -88,6 +88,10 @@ export const auditEvents = pgTable(
     /** Request as the upstream saw it and the response, when small; else in audit_payloads. */
     payload: jsonb('payload'),
     payloadId: text('payload_id'),
+    /** The response cache's verdict (`hit`, `miss`, `bypass`), a semantic hit's similarity and a hit's avoided cost. */
+    cache: text('cache'),
+    cacheSimilarity: doublePrecision('cache_similarity'),
+    savedCostMicros: bigint('saved_cost_micros', { mode: 'number' }),
     prevHash: text('prev_hash').notNull(),
     hash: text('hash').notNull(),
   },

@@ -1,9 +1,10 @@
 // The database schema (drizzle); `npm run db:generate` turns changes into migrations in drizzle/.
 import { sql } from 'drizzle-orm';
-import { bigint, bigserial, boolean, index, integer, jsonb, pgTable, primaryKey, text, timestamp } from 'drizzle-orm/pg-core';
+import { bigint, bigserial, boolean, doublePrecision, index, integer, jsonb, pgTable, primaryKey, text, timestamp } from 'drizzle-orm/pg-core';
 
 // The audit trail's tables live beside this file; drizzle-kit and the query builder read them through this module.
 export * from './schema-audit.js';
+export * from './schema-cache.js';
 
 /** One row per model call: what was asked, what served it, how it went, what it cost. */
 export const requestLog = pgTable(
@@ -30,6 +31,12 @@ export const requestLog = pgTable(
     attempts: integer('attempts'),
     /** Why the call went where it went: alias, rule, strategy and each attempt's outcome. */
     routeReason: text('route_reason'),
+    /** The response cache's verdict: `hit`, `miss` or `bypass`; null when no cache applied. */
+    cache: text('cache'),
+    /** A semantic hit's cosine similarity. */
+    cacheSimilarity: doublePrecision('cache_similarity'),
+    /** A hit's avoided cost in micro-dollars: what the cached answer cost when it was made. */
+    savedCostMicros: bigint('saved_cost_micros', { mode: 'number' }),
   },
   (t) => [index('request_log_time_idx').on(t.time), index('request_log_key_time_idx').on(t.keyId, t.time)],
 );

@@ -11,7 +11,7 @@ export const HASHED_FIELDS = [
 ] as const satisfies ReadonlyArray<keyof NewAuditEvent>;
 
 /** Columns added later: covered by the hash when they hold a value. */
-export const LATER_FIELDS = ['door'] as const satisfies ReadonlyArray<keyof NewAuditEvent>;
+export const LATER_FIELDS = ['door', 'cache', 'cacheSimilarity', 'savedCostMicros'] as const satisfies ReadonlyArray<keyof NewAuditEvent>;
 
 export const CHAIN_VERSION = 1;
 

@@ -99,6 +99,7 @@ export function eventsOf(rec: CallRecord, capture: PayloadCapture, trace: TraceC
         latencyMs: Math.max(0, Math.round(rec.latencyMs)),
         costMicros: rec.costMicros ?? null,
         findings: sumFindings(decisions),
+        ...(rec.cache ? { cache: rec.cache.status, cacheSimilarity: rec.cache.similarity ?? null, savedCostMicros: rec.cache.savedCostMicros ?? null } : {}),
       }),
     ),
     payload,

@@ -24,6 +24,7 @@ export function requestLogRow(rec: CallRecord): RequestLogRow {
     latencyMs: Math.max(0, Math.round(rec.latencyMs)),
     costMicros: rec.costMicros ?? null,
     ...(mcp ? {} : { attempts: rec.attempts ?? 0, routeReason: rec.routeReason ?? null }),
+    ...(rec.cache ? { cache: rec.cache.status, cacheSimilarity: rec.cache.similarity ?? null, savedCostMicros: rec.cache.savedCostMicros ?? null } : {}),
   };
 }
 
@@ -36,8 +37,9 @@ export function llmCallEvent(rec: CallRecord): LlmCallEvent {
     team: rec.principal.teamId ?? null,
     status: rec.status,
     errorCode: rec.errorCode ?? null,
-    inputTokens: rec.usage?.inputTokens,
-    outputTokens: rec.usage?.outputTokens,
+    // A cache hit used no provider tokens: its usage stays in the trails, not in the token counters.
+    inputTokens: rec.cache?.status === 'hit' ? 0 : rec.usage?.inputTokens,
+    outputTokens: rec.cache?.status === 'hit' ? 0 : rec.usage?.outputTokens,
     costMicros: rec.costMicros,
     totalMs: rec.latencyMs,
     upstreamMs: rec.upstreamMs ?? 0,

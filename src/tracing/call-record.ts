@@ -3,6 +3,15 @@ import type { Decision } from '../policy/types.js';
 
 export type AuditKind = 'model_call' | 'tool_call' | 'resource_read' | 'prompt_get';
 
+/** A response-cache lookup's verdict as the trails record it. */
+export interface CacheMark {
+  status: 'hit' | 'miss' | 'bypass';
+  kind?: 'exact' | 'semantic';
+  similarity?: number;
+  /** A hit's avoided cost: what the cached answer cost when it was made. */
+  savedCostMicros?: number | null;
+}
+
 /** What happened in one model call or MCP operation, as the broker saw it at its end. */
 export interface CallRecord {
   kind: AuditKind;
@@ -41,4 +50,6 @@ export interface CallRecord {
   originalRequest?: unknown;
   traceId?: string | null;
   spanId?: string | null;
+  /** The response cache's verdict, when a cache applied to the call. */
+  cache?: CacheMark;
 }

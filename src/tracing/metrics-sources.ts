@@ -16,6 +16,8 @@ export interface MetricsSources {
   requestLog?(): WriterStats | null;
   /** The spend ledger's writer (settled budget spend to the database). */
   budgetSpend?(): WriterStats | null;
+  /** The response cache's live entries and their bytes (a Redis round trip when the store is shared). */
+  cache?(): Promise<{ entries: number; bytes: number }>;
 }
 
 const MCP_STATES = ['idle', 'connecting', 'ready', 'down', 'closed'];
@@ -73,6 +75,13 @@ export function registerScrapeGauges(reg: Registry, src: MetricsSources): void {
         }
       },
     });
+  }
+  if (src.cache) {
+    const read = src.cache;
+    let last: Promise<{ entries: number; bytes: number }> | null = null;
+    // One store read per scrape: the entries gauge starts it, the bytes gauge reuses it.
+    new Gauge({ name: 'gateway_cache_entries', help: 'Live response-cache entries.', registers, async collect() { last = read(); this.set((await last).entries); } });
+    new Gauge({ name: 'gateway_cache_bytes', help: 'Bytes the live response-cache entries hold.', registers, async collect() { this.set((await (last ?? read())).bytes); } });
   }
   if (src.audit) writerMetrics(reg, 'audit', 'Audit events', src.audit);
   if (src.requestLog) writerMetrics(reg, 'request_log', 'Request-log rows', src.requestLog);

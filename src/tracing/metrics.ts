@@ -53,13 +53,15 @@ export interface Metrics {
   denial(d: DenialEvent): void;
   /** A provider billed more than a budget reserved; `scope` is the budget's kind (key, team, session). */
   budgetOverrun(scope: string): void;
+  /** A response-cache verdict for a model call or tool call, and a hit's avoided cost. */
+  cache(door: string, result: 'hit' | 'miss' | 'bypass', savedMicros: number | null | undefined): void;
   render(): Promise<string>;
 }
 
 /** For `telemetry.metrics.enabled: false`: nothing recorded on the hot path, nothing served. */
 export function disabledMetrics(): Metrics {
   const noop = (): void => undefined;
-  return { contentType: 'text/plain', http: noop, llmCall: noop, toolCall: noop, denial: noop, budgetOverrun: noop, render: async () => '' };
+  return { contentType: 'text/plain', http: noop, llmCall: noop, toolCall: noop, denial: noop, budgetOverrun: noop, cache: noop, render: async () => '' };
 }
 
 const SLOW = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120];
@@ -156,6 +158,8 @@ export function createMetrics(opts: { processMetrics: boolean; sources: MetricsS
   const toolCalls = new Counter({ name: 'gateway_tool_calls_total', help: 'MCP tool calls, resource reads and prompt gets by server, tool, decision and outcome.', labelNames: ['server', 'method', 'tool', 'key', 'decision', 'outcome'], registers });
   const toolDuration = new Histogram({ name: 'gateway_tool_call_duration_seconds', help: 'Upstream MCP call duration.', labelNames: ['server', 'method'], buckets: SLOW, registers });
   const denials = new Counter({ name: 'gateway_policy_denials_total', help: 'Policy denials by door, code and rule (budgets, rate limits, access rules).', labelNames: ['door', 'code', 'rule'], registers });
+  const cacheRequests = new Counter({ name: 'gateway_cache_requests_total', help: 'Response-cache lookups by door and result (hit|miss|bypass).', labelNames: ['door', 'result'], registers });
+  const cacheSaved = new Counter({ name: 'gateway_cache_saved_dollars_total', help: 'What cache hits would have cost, in US dollars.', labelNames: ['door'], registers });
   const overruns = new Counter({ name: 'gateway_budget_overrun_total', help: 'Model calls that cost more than their budget reservation, by budget scope kind.', labelNames: ['scope'], registers });
   registerScrapeGauges(reg, { ...opts.sources, breakers: opts.sources.breakers && knownTargets(opts.sources.breakers, known) });
 
@@ -191,6 +195,10 @@ export function createMetrics(opts: { processMetrics: boolean; sources: MetricsS
     },
     budgetOverrun(scope) {
       overruns.inc({ scope: scope === 'key' || scope === 'team' || scope === 'session' ? scope : 'other' });
+    },
+    cache(door, result, savedMicros) {
+      cacheRequests.inc({ door, result });
+      if (result === 'hit' && savedMicros) cacheSaved.inc({ door }, savedMicros / 1_000_000);
     },
     render: () => reg.metrics(),
   };

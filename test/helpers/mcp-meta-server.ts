@@ -1,9 +1,10 @@
-// A tiny in-process MCP server over Streamable HTTP whose tools echo the request `_meta` (traceparent) or fail with isError.
+// A tiny in-process MCP server over Streamable HTTP whose tools echo the request `_meta` (traceparent), fail with isError, or count calls.
 import { randomUUID } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
+import { z } from 'zod';
 
 export interface MetaServer {
   url: string;
@@ -20,6 +21,12 @@ export async function startMetaServer(): Promise<MetaServer> {
     metas.push(meta);
     return { content: [{ type: 'text', text: JSON.stringify(meta) }] };
   });
+  // Both count their calls: a cached answer shows the count of the call that made it.
+  let calls = 0;
+  mcp.registerTool('lookup', { description: 'A read-only lookup', inputSchema: { q: z.string() }, annotations: { readOnlyHint: true } }, async ({ q }) => ({
+    content: [{ type: 'text', text: `${q}#${++calls}` }],
+  }));
+  mcp.registerTool('bump', { description: 'Not annotated', inputSchema: { q: z.string() } }, async ({ q }) => ({ content: [{ type: 'text', text: `${q}#${++calls}` }] }));
   mcp.registerTool('boom', { description: 'Always fails' }, async () => ({ content: [{ type: 'text', text: 'boom' }], isError: true }));
   const transport = new StreamableHTTPServerTransport({ sessionIdGenerator: () => randomUUID() });
   await mcp.connect(transport);

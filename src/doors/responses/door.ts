@@ -7,7 +7,7 @@ import { nativeBody, nativeEvents, nativeResponse } from './native.js';
 import type { ResponsesRequest } from './schema.js';
 import { toChatRequest } from './to-chat.js';
 import { transformEvents } from './transform.js';
-import type { ResponseObject, ResponsesEvent } from './types.js';
+import { isRecord, newId, type ResponseObject, type ResponsesEvent } from './types.js';
 
 export const responsesDoor: ModelDoor<ResponsesRequest, ResponseObject, ResponsesEvent> = {
   name: 'responses',
@@ -34,4 +34,11 @@ export const responsesDoor: ModelDoor<ResponsesRequest, ResponseObject, Response
   auditView,
   transformStream: transformEvents,
   fold: createFold,
+  renew: {
+    response: (res) => ({ ...res, id: newId('resp') }),
+    events(events) {
+      const id = newId('resp');
+      return events.map((ev) => (isRecord(ev.response) ? { ...ev, response: { ...ev.response, id } } : ev));
+    },
+  },
 };

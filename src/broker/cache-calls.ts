@@ -1,0 +1,58 @@
+// The broker's side of the response cache: a call's cache plan after admission, replaying a stored stream, and what may be stored.
+import type { CallCache, CachedAnswer } from '../cache/response-cache.js';
+import type { Deps } from '../deps.js';
+import type { ChatRequest } from '../openai/schemas.js';
+import type { PolicyContext } from '../policy/engine.js';
+import { reservedOutputCap } from '../policy/estimate.js';
+import { piiModeOf } from '../policy/steps/pii.js';
+import type { RoutePlan } from '../routing/router.js';
+import type { Runtime } from '../runtime.js';
+import type { CallContext } from './context.js';
+
+export interface CacheLookup {
+  cache: CallCache | null;
+  hit: CachedAnswer | null;
+}
+
+const NONE: CacheLookup = { cache: null, hit: null };
+
+/** Plans and looks up an admitted call; the verdict goes out as `x-gateway-cache`. */
+export async function lookupCall(
+  deps: Deps,
+  rt: Runtime,
+  ctx: CallContext,
+  call: { door: string; model: string; req: unknown; chat: ChatRequest | undefined; plan: RoutePlan; stream: boolean; pctx: PolicyContext },
+): Promise<CacheLookup> {
+  const cache = deps.cache.plan(rt.config.cache, {
+    door: call.door,
+    model: call.model,
+    req: call.req,
+    chat: call.chat,
+    plan: call.plan,
+    stream: call.stream,
+    principal: call.pctx.principal,
+    pii: piiModeOf(call.pctx, rt.config.policy.pii),
+    directives: ctx.cache,
+  });
+  if (!cache) return NONE;
+  const hit = await deps.cache.lookup(cache, ctx.signal);
+  call.pctx.responseHeaders['x-gateway-cache'] = cache.mark.status;
+  return { cache, hit };
+}
+
+/**
+ * An answer cut short by the gateway's own output cap (a budget reservation bounding max_tokens below what the client
+ * asked) answers a different question than the client's: it is not stored.
+ */
+export function cutByGateway(pctx: PolicyContext, outputTokens: number | undefined): boolean {
+  const cap = reservedOutputCap(pctx);
+  if (cap === undefined || outputTokens === undefined) return false;
+  const asked = pctx.chat?.max_completion_tokens ?? pctx.chat?.max_tokens;
+  if (typeof asked === 'number' && cap >= asked) return false; // the client's own limit: part of the question
+  return outputTokens >= cap * (pctx.chat?.n ?? 1);
+}
+
+/** A stored stream's events, sent again in order. */
+export async function* replay<Ev>(events: readonly unknown[]): AsyncGenerator<Ev> {
+  for (const ev of events) yield structuredClone(ev) as Ev;
+}
