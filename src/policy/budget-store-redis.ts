@@ -41,7 +41,7 @@ local function reclaim(h, z, now)
   for _, rid in ipairs(ids) do
     local held = redis.call('HGET', h, 'r:' .. rid)
     if held then
-      redis.call('HINCRBY', h, 'reserved', -tonumber(held))
+      redis.call('HINCRBY', h, 'reserved', 0 - tonumber(held))
       redis.call('HDEL', h, 'r:' .. rid)
     end
     redis.call('ZREM', z, rid)
@@ -88,7 +88,7 @@ for i = 1, (#KEYS - 1) / 2 do
   local h, z, exp = KEYS[2 * i], KEYS[2 * i + 1], tonumber(ARGV[3 + i])
   local held = redis.call('HGET', h, 'r:' .. id)
   if held then
-    redis.call('HINCRBY', h, 'reserved', -tonumber(held))
+    redis.call('HINCRBY', h, 'reserved', 0 - tonumber(held))
     redis.call('HDEL', h, 'r:' .. id)
   end
   redis.call('ZREM', z, id)

@@ -48,6 +48,15 @@ describe.skipIf(!REDIS_URL)('Redis budget store across two replicas', () => {
     await store.settle(r.reservation, LIMIT - leftMicros);
   }
 
+  it('settles and reclaims a reservation of $0 (an unpriced model on a budgeted key)', async () => {
+    const [s1] = replicas('zero');
+    const r = await s1.reserve(limits, 0);
+    if (!r.ok) throw new Error('a $0 reservation was refused');
+    // Lua's -0 is "-0" on the wire, which HINCRBY refuses: this threw StoreUnavailableError before.
+    await expect(s1.settle(r.reservation, 0)).resolves.not.toThrow();
+    expect(await s1.usage('key:k1', 'daily')).toMatchObject({ spentMicros: 0, reservedMicros: 0 });
+  });
+
   it('200 concurrent reserves, then settles: spend stays within the limit', async () => {
     const [s1, s2] = replicas('burst');
     const left = 1_234_567; // room for 24 worst cases, and then some
