@@ -4,9 +4,25 @@ import { ConfigError, loadConfig } from './config.js';
 import { createDeps } from './deps.js';
 import { createShutdownSignalHandler, startGateway } from './server.js';
 import { DataDirLockedError } from './storage/data-dir-lock.js';
+import { openDatabase } from './storage/db.js';
 
 /** EX_TEMPFAIL: the data directory is busy (another process holds it); retrying later may work. */
 const EXIT_LOCKED = 75;
+
+/**
+ * `gateway migrate`: applies the migrations to DATABASE_URL and exits (a Kubernetes Job before a rollout). Replicas
+ * starting meanwhile wait on the same advisory lock, so running both is safe.
+ */
+async function migrate(storage: Parameters<typeof openDatabase>[0]): Promise<number> {
+  if (!storage.databaseUrl) {
+    process.stderr.write('gateway migrate: set DATABASE_URL (the embedded database migrates itself at start)\n');
+    return 64; // EX_USAGE
+  }
+  const db = await openDatabase(storage);
+  await db.close();
+  process.stdout.write('gateway migrate: the database is up to date\n');
+  return 0;
+}
 
 async function main(): Promise<void> {
   const args = process.argv.slice(2);
@@ -23,6 +39,7 @@ async function main(): Promise<void> {
     throw err;
   }
   const { config, source } = loaded;
+  if (args[0] === 'migrate') process.exit(await migrate(config.storage));
   let deps;
   try {
     deps = await createDeps(config);

@@ -11,6 +11,7 @@ export const CLI_COMMANDS = new Set(['keys', 'teams', 'sessions', 'audit']);
 
 const USAGE = `usage:
   gateway                                   start the gateway
+  gateway migrate                           apply the database migrations to DATABASE_URL and exit
   gateway keys create --name N [--team T] [--models P,..] [--tools P,..] [--mcp-servers P,..]
                       [--budget-usd X --budget-period daily|monthly|total] [--rpm N] [--tpm N]
                       [--tool-calls-per-minute N] [--pii off|redact|block|audit] [--expires DATE]

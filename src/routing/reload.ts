@@ -118,7 +118,8 @@ export function createConfigReloader(deps: ReloadTarget, opts: ReloaderOptions =
       let timer: NodeJS.Timeout | null = null;
       // Watch the directory: an atomic save replaces the file, and a watch on the old inode goes quiet.
       const w = watch(dirname(abs), (_event, file) => {
-        if (file !== null && file !== name) return;
+        // Kubernetes swaps a mounted ConfigMap's `..data` symlink; the file's own name never changes there.
+        if (file !== null && file !== name && file !== '..data') return;
         if (timer) {
           clearTimeout(timer);
           timers.delete(timer);
