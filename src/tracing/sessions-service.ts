@@ -132,9 +132,12 @@ export function createSessionsService(repo: AuditRepo, checkpoints?: { check(key
     get: async (id, key) => sessionView(await one(id, key)),
     async timeline(id, key) {
       const s = await one(id, key);
-      const events: EventView[] = [];
-      for await (const e of pages(s)) events.push(eventView(e));
-      return { session: sessionView(s), events };
+      const rows: EventWithPayload[] = [];
+      for await (const e of pages(s)) rows.push(e);
+      // Call order: replicas number a session's events (seq, the chain's order) as their writers flush, so calls served
+      // by two replicas within one flush interval can be chained out of call order. Each call's rows share its start time.
+      rows.sort((a, b) => a.time.getTime() - b.time.getTime() || a.seq - b.seq);
+      return { session: sessionView(s), events: rows.map(eventView) };
     },
     async *exportLines(id, key) {
       const s = await one(id, key);
