@@ -21,6 +21,7 @@ import { modelsRoutes } from './http/routes/models.js';
 import { rpcError } from './mcp/inbound/rpc-response.js';
 import { createSessionStore } from './mcp/inbound/session-store.js';
 import { createMcpSessions, type McpSessions } from './mcp/inbound/sessions.js';
+import { uiRoutes } from './ui/routes.js';
 
 /** The MCP transports: /mcp, /mcp/<id>, legacy /sse and /messages. */
 const MCP_PATH = /^\/(?:mcp|sse)(?:\/|$)|^\/messages$/;
@@ -67,6 +68,8 @@ export function createApp(deps: Deps, parts: AppParts = { mcp: createMcpSessions
   v1.route('/', modelsRoutes());
   app.route('/v1', v1);
   app.route('/admin', adminRoutes());
+  // The reviewer's console reads and changes everything through the admin API, called in-process.
+  app.route('/ui', uiRoutes({ adminFetch: (path, init) => app.request(path, init) }));
 
   app.notFound((c) => {
     const e = new GatewayError('not_found', `No route for ${c.req.method} ${c.req.path}.`);

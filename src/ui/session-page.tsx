@@ -1,0 +1,124 @@
+// GET /ui/sessions/:id: one session's header, chain verification and timeline (also printable), and its JSON Lines export.
+import type { Hono } from 'hono';
+import type { FC } from 'hono/jsx';
+import { seg, withQuery } from './admin-client.js';
+import type { EventView, SessionView, VerifyResult } from './api-types.js';
+import { num, usdMicros, when } from './format.js';
+import { Layout, Notice, render } from './layout.js';
+import { Timeline, Verification } from './timeline.js';
+import type { UiEnv } from './ui-env.js';
+
+const Summary: FC<{ s: SessionView }> = ({ s }) => (
+  <dl class="summary">
+    <div>
+      <dt>Key</dt>
+      <dd class="mono">{s.key ?? '(open gateway)'}</dd>
+    </div>
+    <div>
+      <dt>Team</dt>
+      <dd>{s.team ?? '–'}</dd>
+    </div>
+    <div>
+      <dt>Client</dt>
+      <dd>{[s.client.name, s.client.version].filter(Boolean).join(' ') || '–'}</dd>
+    </div>
+    <div>
+      <dt>User agent</dt>
+      <dd>{s.client.userAgent ?? '–'}</dd>
+    </div>
+    <div>
+      <dt>First seen</dt>
+      <dd>{when(s.firstSeen)}</dd>
+    </div>
+    <div>
+      <dt>Last seen</dt>
+      <dd>{when(s.lastSeen)}</dd>
+    </div>
+    <div>
+      <dt>Calls</dt>
+      <dd>{num(s.totals.calls)}</dd>
+    </div>
+    <div>
+      <dt>Tokens in / out</dt>
+      <dd>{`${num(s.totals.inputTokens)} / ${num(s.totals.outputTokens)}`}</dd>
+    </div>
+    <div>
+      <dt>Cost</dt>
+      <dd>{usdMicros(s.totals.costMicros)}</dd>
+    </div>
+    <div>
+      <dt>Denials</dt>
+      <dd>{num(s.totals.denials)}</dd>
+    </div>
+    <div>
+      <dt>Redactions</dt>
+      <dd>{num(s.totals.redactions)}</dd>
+    </div>
+  </dl>
+);
+
+export function sessionRoutes(app: Hono<UiEnv>): void {
+  app.get('/sessions/:id', async (c) => {
+    const id = c.req.param('id');
+    const key = c.req.query('key') || undefined;
+    const print = c.req.query('print') === '1';
+    const { admin, csrf } = c.var.ui;
+    const [timeline, verify] = await Promise.all([
+      admin.get<{ session: SessionView; events: EventView[] }>(`/admin/sessions/${seg(id)}`, { key }),
+      admin.get<VerifyResult>('/admin/audit/verify', { session: id, key }),
+    ]);
+    if (!timeline.ok) {
+      return render(
+        c,
+        <Layout title="Session" section="sessions" csrf={csrf}>
+          <Notice kind="error">{timeline.message}</Notice>
+          <p>
+            <a href="/ui/sessions">Back to the sessions</a>
+          </p>
+        </Layout>,
+        timeline.status,
+      );
+    }
+    const { session, events } = timeline.data;
+    const self = (extra: string, q: Record<string, string> = {}) => withQuery(`/ui/sessions/${seg(session.id)}${extra}`, { key: session.key ?? '-', ...q });
+    return render(
+      c,
+      <Layout title={`Session ${session.id}`} section="sessions" csrf={csrf} print={print}>
+        <Summary s={session} />
+        <Verification verify={verify.ok ? verify.data : null} error={verify.ok ? null : verify.message} />
+        <div class="toolbar no-print">
+          <a class="button" href={self('/export')} download>
+            Export JSON Lines
+          </a>
+          <a class="button secondary" href={self('', { print: '1' })}>
+            Printable view
+          </a>
+          <button type="button" class="secondary" data-action="expand-all" hidden>
+            Expand all payloads
+          </button>
+        </div>
+        {print ? (
+          <p class="print-meta">
+            {`Printed from the gateway's reviewer console. ${num(events.length)} events; chain ${verify.ok && verify.data.ok ? 'verified' : 'NOT verified'}.`}{' '}
+            <button type="button" class="no-print" data-action="print" hidden>
+              Print
+            </button>
+          </p>
+        ) : null}
+        <h2>{`Timeline (${num(events.length)} events)`}</h2>
+        {events.length === 0 ? <p class="empty">This session has no events left (retention may have cut them).</p> : <Timeline events={events} verify={verify.ok ? verify.data : null} print={print} />}
+      </Layout>,
+    );
+  });
+
+  // The admin API's stream, passed through as is (a download: same bytes the CLI exports).
+  app.get('/sessions/:id/export', async (c) => {
+    const res = await c.var.ui.admin.raw(`/admin/sessions/${seg(c.req.param('id'))}/export`, { key: c.req.query('key') || undefined });
+    const headers = new Headers();
+    for (const h of ['content-type', 'content-disposition']) {
+      const v = res.headers.get(h);
+      if (v) headers.set(h, v);
+    }
+    return new Response(res.body, { status: res.status, headers });
+  });
+}
