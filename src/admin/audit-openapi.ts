@@ -1,4 +1,6 @@
 // OpenAPI fragments for /admin/sessions and /admin/audit (merged into the admin document by openapi.ts).
+import { MAX_COST_USD } from '../tracing/sessions-service.js';
+
 const json = (schema: unknown) => ({ content: { 'application/json': { schema } } });
 const ref = (name: string) => ({ $ref: `#/components/schemas/${name}` });
 const error = { description: 'Error', ...json(ref('Error')) };
@@ -116,6 +118,10 @@ export const auditPaths = {
         q('from', { type: 'string', format: 'date-time' }, 'Sessions active at or after this time.'),
         q('to', { type: 'string', format: 'date-time' }, 'Sessions started at or before this time.'),
         q('hasDenials', { enum: ['true', 'false'] }),
+        q('hasRedactions', { enum: ['true', 'false'] }, 'Sessions with (true) or without (false) a PII redaction.'),
+        q('client', { type: 'string', minLength: 1, maxLength: 256 }, 'Part of the client name or the user agent, any case (% and _ match themselves).'),
+        q('minCostUsd', { type: 'number', minimum: 0, maximum: MAX_COST_USD }, 'Sessions that cost at least this much (USD).'),
+        q('sessionPrefix', { type: 'string', minLength: 1, maxLength: 128 }, 'Sessions whose id starts with this (% and _ match themselves).'),
         q('limit', { type: 'integer', minimum: 1, maximum: 500, default: 50 }),
         q('offset', { type: 'integer', minimum: 0, default: 0 }),
       ],

@@ -1,17 +1,18 @@
-// Creating, listing, rotating, revoking and expiring virtual keys and teams: shared by the admin API and the CLI.
+// Creating, listing, rotating, revoking, expiring and re-ruling virtual keys and teams: shared by the admin API and the CLI.
 import { z } from 'zod';
 import { GatewayError } from '../errors.js';
 import { firstUnstorable, isSafeText } from '../http/text-bounds.js';
 import { generateKey, hashKey, keyPrefix, newId } from '../policy/key-format.js';
 import { createTeamsView, teamRecord, type TeamRecord, type TeamsView } from '../policy/key-store.js';
 import { AccessPolicySchema, policyFields } from '../policy/policy-schema.js';
+import type { AccessPolicy } from '../policy/types.js';
 import type { Repo } from '../storage/repo.js';
 import type { VirtualKeyRow } from '../storage/schema.js';
 
 const SafeTextSchema = (max: number) => z.string().min(1).max(max).refine(isSafeText, 'must be printable text (no control characters, NUL or lone surrogates)');
 
 /** Dates Postgres can store (a JS Date reaches far beyond): years 1 to 9999. */
-export const StorableDateSchema = z.coerce.date().refine((d) => {
+export const StorableDateSchema = z.coerce.date({ error: 'must be a date-time such as 2027-01-31T00:00:00Z' }).refine((d) => {
   const y = d.getUTCFullYear();
   return y >= 1 && y <= 9999;
 }, 'must be a date between the years 1 and 9999');
@@ -39,9 +40,31 @@ export const CreateKeySchema = z
 
 export const TeamSchema = z.object({ name: SafeTextSchema(200), metadata: MetadataSchema, ...policyFields }).strict();
 
+const rule = AccessPolicySchema.shape;
+
+/** PATCH /admin/keys/{id}: the expiry and any policy field, each replacing the stored one; absent fields stay as they are. */
+export const UpdateKeySchema = z
+  .object({
+    expiresAt: StorableDateSchema.nullable().optional(),
+    // Without their defaults: an absent field must not reset the stored one.
+    models: rule.models.unwrap().optional(),
+    tools: rule.tools.unwrap().optional(),
+    mcpServers: rule.mcpServers.unwrap().optional(),
+    budgets: rule.budgets.unwrap().optional(),
+    rateLimits: rule.rateLimits.unwrap().optional(),
+    pii: rule.pii.unwrap().optional(),
+  })
+  .strict()
+  .meta({ minProperties: 1 });
+
+const UPDATABLE = Object.keys(UpdateKeySchema.shape).join(', ');
+
 /** What the API and CLI accept: the schemas above (kept plain for the OpenAPI document) plus the Postgres check. */
 export const CreateKeyInputSchema = CreateKeySchema.superRefine(storable);
 export const TeamInputSchema = TeamSchema.superRefine(storable);
+export const UpdateKeyInputSchema = UpdateKeySchema.superRefine(storable).superRefine((b, ctx) => {
+  if (Object.keys(b).length === 0) ctx.addIssue({ code: 'custom', path: [], message: `give at least one of ${UPDATABLE}` });
+});
 
 /** A key as lists show it: never the key or its hash. */
 export interface KeyView {
@@ -94,6 +117,8 @@ export interface KeysService {
 
 /** What the admin API adds to the CLI's service (the CLI gains it through the API). */
 export interface AdminKeysService extends KeysService {
+  /** Sets the expiry and replaces the given policy fields of a database key; every replica drops its cached copy. */
+  updateKey(id: string, input: z.input<typeof UpdateKeySchema>): Promise<KeyView>;
   /** Deletes a database team no key belongs to; config teams and teams with keys are refused (409). */
   deleteTeam(id: string): Promise<{ id: string; deleted: true }>;
 }
@@ -136,6 +161,16 @@ export function createKeysService(repo: Repo, invalidate: (keyHash: string) => P
     return { key, record: keyView(row) };
   }
 
+  async function update(id: string, change: { expiresAt?: Date | null; rules?: Partial<AccessPolicy> }): Promise<KeyView> {
+    const k = await mustGet(id);
+    if (change.rules && k.revokedAt) throw conflict(`Key "${id}" is revoked; its rules no longer matter. Create a new key instead.`);
+    // The stored policy is whole (defaults filled at creation); a given field replaces its stored value, arrays and objects alike.
+    const policy = change.rules ? AccessPolicySchema.parse({ ...((k.policy ?? {}) as object), ...change.rules }) : undefined;
+    const row = (await repo.updateKey(id, { expiresAt: change.expiresAt, policy })) ?? k;
+    await invalidate(k.keyHash);
+    return keyView(row);
+  }
+
   return {
     async createKey(input) {
       const parsed = CreateKeyInputSchema.parse(input);
@@ -165,11 +200,10 @@ export function createKeysService(repo: Repo, invalidate: (keyHash: string) => P
       await invalidate(k.keyHash);
       return keyView(row);
     },
-    async setExpiry(id, expiresAt) {
-      const k = await mustGet(id);
-      const row = (await repo.updateKeyExpiry(id, expiresAt)) ?? k;
-      await invalidate(k.keyHash);
-      return keyView(row);
+    setExpiry: (id, expiresAt) => update(id, { expiresAt }),
+    async updateKey(id, input) {
+      const { expiresAt, ...rules } = UpdateKeyInputSchema.parse(input);
+      return update(id, { ...(expiresAt !== undefined ? { expiresAt } : {}), ...(Object.keys(rules).length ? { rules } : {}) });
     },
     listKeys: async (team) => (await repo.listKeys({ teamId: team })).map((k) => keyView(k)),
     getKey: async (id) => keyView(await mustGet(id)),

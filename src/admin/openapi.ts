@@ -1,7 +1,7 @@
 // The admin API's OpenAPI 3.1 document, with request bodies (and the spend routes' query parameters) generated from the same zod schemas the routes use.
 import { z } from 'zod';
 import { auditPaths, auditSchemas } from './audit-openapi.js';
-import { CreateKeySchema, TeamSchema } from './keys-service.js';
+import { CreateKeySchema, TeamSchema, UpdateKeySchema } from './keys-service.js';
 import { spendPaths, spendSchemas } from './spend-openapi.js';
 
 const json = (schema: unknown) => ({ content: { 'application/json': { schema } } });
@@ -60,6 +60,7 @@ export function openApiDocument(): unknown {
         },
         AccessPolicy: bodySchema(TeamSchema.omit({ name: true, metadata: true })),
         CreateKey: bodySchema(CreateKeySchema),
+        UpdateKey: bodySchema(UpdateKeySchema),
         Team: bodySchema(TeamSchema),
         /** A team as listed: config teams (read-only here) and database teams in one view. */
         TeamView: { allOf: [ref('Team'), { type: 'object', properties: { id: { type: 'string' }, source: { type: 'string', enum: ['config', 'database'] }, createdAt: { type: ['string', 'null'], format: 'date-time' } } }] },
@@ -93,10 +94,10 @@ export function openApiDocument(): unknown {
       '/admin/keys/{id}': {
         get: { summary: 'One key', parameters: [idParam], responses: { 200: { description: 'The key', ...json(ref('KeyView')) }, 400: error, 404: error } },
         patch: {
-          summary: 'Set or clear the expiry',
+          summary: 'Set or clear the expiry and replace any of the rules (each given field replaces the stored one; every replica applies them at once). A gateway.yaml key is read-only (409), so is a revoked key\'s rules',
           parameters: [idParam],
-          requestBody: json({ type: 'object', required: ['expiresAt'], properties: { expiresAt: { type: ['string', 'null'], format: 'date-time' } } }),
-          responses: { 200: { description: 'The key', ...json(ref('KeyView')) }, 400: error, 404: error },
+          requestBody: json(ref('UpdateKey')),
+          responses: { 200: { description: 'The key', ...json(ref('KeyView')) }, 400: error, 401: error, 404: error, 409: error },
         },
       },
       '/admin/keys/{id}/rotate': {

@@ -1,18 +1,17 @@
-// /admin/*: teams (config and database; delete) and virtual keys (create, list, rotate, revoke, expire), sessions and audit, spend, budgets, health, and the OpenAPI document.
+// /admin/*: teams (config and database; delete) and virtual keys (create, list, rotate, revoke, expiry and rules), sessions and audit, spend, budgets, health, and the OpenAPI document.
 import { Hono } from 'hono';
-import { z } from 'zod';
 import { readBody } from '../http/body.js';
 import { limitBody } from '../http/body-limit.js';
 import type { AppEnv } from '../http/context.js';
 import { inputGuard } from '../http/input-guard.js';
 import { auditRoutes } from './audit-routes.js';
 import { adminAuth } from './auth.js';
-import { CreateKeyInputSchema, StorableDateSchema, TeamInputSchema } from './keys-service.js';
+import { GatewayError } from '../errors.js';
+import { CreateKeyInputSchema, TeamInputSchema, UpdateKeyInputSchema } from './keys-service.js';
 import { healthRoutes } from './health-routes.js';
 import { openApiDocument } from './openapi.js';
 import { spendRoutes } from './spend-routes.js';
 
-const ExpirySchema = z.object({ expiresAt: StorableDateSchema.nullable() }).strict();
 
 export function adminRoutes(): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
@@ -37,8 +36,13 @@ export function adminRoutes(): Hono<AppEnv> {
   app.post('/keys/:id/rotate', async (c) => c.json(await c.var.deps.admin.rotateKey(c.req.param('id')), 201));
   app.post('/keys/:id/revoke', async (c) => c.json(await c.var.deps.admin.revokeKey(c.req.param('id'))));
   app.patch('/keys/:id', async (c) => {
-    const { expiresAt } = await readBody(c, ExpirySchema);
-    return c.json(await c.var.deps.admin.setExpiry(c.req.param('id'), expiresAt));
+    const id = c.req.param('id');
+    const body = await readBody(c, UpdateKeyInputSchema);
+    // A key declared in gateway.yaml has no database row to change (and a reload would undo it): like config teams, 409.
+    if (c.var.deps.runtime.config.keys.some((k) => k.id === id)) {
+      throw new GatewayError('invalid_request', `Key "${id}" is declared in gateway.yaml; change or remove it there (config keys are read-only here).`, { status: 409 });
+    }
+    return c.json(await c.var.deps.admin.updateKey(id, body));
   });
   auditRoutes(app);
   spendRoutes(app);

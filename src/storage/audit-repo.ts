@@ -1,5 +1,5 @@
 // Queries over agent sessions and the audit trail: the append transaction, reviewer reads, retention.
-import { and, asc, desc, eq, gt, gte, lt, lte, sql, type SQL } from 'drizzle-orm';
+import { and, asc, desc, eq, gt, gte, ilike, like, lt, lte, or, sql, type SQL } from 'drizzle-orm';
 import type { Db } from './db.js';
 import { insertJsonRows } from './json-insert.js';
 import {
@@ -54,6 +54,11 @@ export interface SessionFilter {
   from?: Date;
   to?: Date;
   hasDenials?: boolean;
+  hasRedactions?: boolean;
+  /** A substring of the client name or the user agent, any case. */
+  client?: string;
+  minCostMicros?: number;
+  sessionPrefix?: string;
   limit: number;
   offset: number;
 }
@@ -69,6 +74,9 @@ export interface AuditRepo {
 }
 
 export const sessionRef = (k: SessionKey): string => `${k.keyId}\n${k.sessionId}`;
+
+/** A user's text matched literally inside LIKE: backslash (the default escape), % and _ lose their meaning. */
+const likeEscape = (s: string): string => s.replace(/[\\%_]/g, (c) => `\\${c}`);
 
 const pairs = (keys: SessionKey[]) => JSON.stringify(keys.map((k) => ({ k: k.keyId, s: k.sessionId })));
 const byRef = (a: SessionKey, b: SessionKey) => (sessionRef(a) < sessionRef(b) ? -1 : 1);
@@ -108,6 +116,13 @@ export function auditRepo(db: Db): AuditRepo {
       if (f.from) where.push(gte(agentSessions.lastSeen, f.from));
       if (f.to) where.push(lte(agentSessions.firstSeen, f.to));
       if (f.hasDenials !== undefined) where.push(f.hasDenials ? gt(agentSessions.denials, 0) : eq(agentSessions.denials, 0));
+      if (f.hasRedactions !== undefined) where.push(f.hasRedactions ? gt(agentSessions.redactions, 0) : eq(agentSessions.redactions, 0));
+      if (f.client !== undefined) {
+        const pattern = `%${likeEscape(f.client)}%`;
+        where.push(or(ilike(agentSessions.clientName, pattern), ilike(agentSessions.userAgent, pattern))!);
+      }
+      if (f.minCostMicros !== undefined) where.push(gte(agentSessions.costMicros, f.minCostMicros));
+      if (f.sessionPrefix !== undefined) where.push(like(agentSessions.sessionId, `${likeEscape(f.sessionPrefix)}%`));
       return db
         .select()
         .from(agentSessions)

@@ -13,7 +13,8 @@ export interface KeysRepo {
   insertKey(row: NewKey): Promise<VirtualKeyRow>;
   /** Marks a key revoked; returns it, or null when it does not exist. */
   revokeKey(id: string, at: Date, rotatedTo?: string): Promise<VirtualKeyRow | null>;
-  updateKeyExpiry(id: string, expiresAt: Date | null): Promise<VirtualKeyRow | null>;
+  /** Sets what is given (undefined leaves a column alone); returns the key, or null when it does not exist. */
+  updateKey(id: string, set: { expiresAt?: Date | null; policy?: unknown }): Promise<VirtualKeyRow | null>;
   getTeam(id: string): Promise<TeamRow | null>;
   listTeams(): Promise<TeamRow[]>;
   upsertTeam(row: NewTeam): Promise<TeamRow>;
@@ -54,8 +55,10 @@ export function keysRepo(db: Db): KeysRepo {
         .returning();
       return row ?? (await this.getKey(id));
     },
-    async updateKeyExpiry(id, expiresAt) {
-      const [row] = await db.update(virtualKeys).set({ expiresAt }).where(eq(virtualKeys.id, id)).returning();
+    async updateKey(id, set) {
+      const values = { ...(set.expiresAt !== undefined ? { expiresAt: set.expiresAt } : {}), ...(set.policy !== undefined ? { policy: set.policy } : {}) };
+      if (Object.keys(values).length === 0) return this.getKey(id);
+      const [row] = await db.update(virtualKeys).set(values).where(eq(virtualKeys.id, id)).returning();
       return row ?? null;
     },
     async getTeam(id) {

@@ -7,6 +7,9 @@ import { auditEvents, type AgentSessionRow } from '../storage/schema.js';
 import { createChainVerifier, type BrokenLink } from './audit-chain.js';
 import type { CheckpointReport } from './checkpoint-verify.js';
 
+/** A bound on the cost filter: far above any real session, and its micro-dollars stay exact in a double and a bigint. */
+export const MAX_COST_USD = 1_000_000_000;
+
 export const SessionQuerySchema = z
   .object({
     key: z.string().optional(),
@@ -14,6 +17,13 @@ export const SessionQuerySchema = z
     from: z.coerce.date().optional(),
     to: z.coerce.date().optional(),
     hasDenials: z.enum(['true', 'false']).transform((v) => v === 'true').optional(),
+    hasRedactions: z.enum(['true', 'false']).transform((v) => v === 'true').optional(),
+    /** Case-insensitive, anywhere in the client's name or its user agent. */
+    client: z.string().min(1).max(256).optional(),
+    /** At least this much spent in the session, in USD (compared in micro-dollars, as stored). */
+    minCostUsd: z.coerce.number().min(0).max(MAX_COST_USD).optional(),
+    /** Sessions whose id starts with this (ids are at most 128 characters). */
+    sessionPrefix: z.string().min(1).max(128).optional(),
     limit: z.coerce.number().int().min(1).max(500).default(50),
     offset: z.coerce.number().int().min(0).default(0),
   })
@@ -126,7 +136,19 @@ export function createSessionsService(repo: AuditRepo, checkpoints?: { check(key
 
   return {
     async list(f) {
-      const rows = await repo.listSessions({ keyId: f.key, teamId: f.team, from: f.from, to: f.to, hasDenials: f.hasDenials, limit: f.limit + 1, offset: f.offset });
+      const rows = await repo.listSessions({
+        keyId: f.key,
+        teamId: f.team,
+        from: f.from,
+        to: f.to,
+        hasDenials: f.hasDenials,
+        hasRedactions: f.hasRedactions,
+        client: f.client,
+        minCostMicros: f.minCostUsd === undefined ? undefined : Math.round(f.minCostUsd * 1e6),
+        sessionPrefix: f.sessionPrefix,
+        limit: f.limit + 1,
+        offset: f.offset,
+      });
       return { data: rows.slice(0, f.limit).map(sessionView), nextOffset: rows.length > f.limit ? f.offset + f.limit : null };
     },
     get: async (id, key) => sessionView(await one(id, key)),

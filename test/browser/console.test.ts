@@ -204,6 +204,69 @@ describe.sequential('the reviewer’s console', { timeout: 60_000 }, () => {
     await look('08-team');
   });
 
+  it('edits a key’s rules in the browser; the API’s answer shows, and the next call obeys the new rules', async () => {
+    const created = await fetch(`${gw.url}/admin/keys`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${ADMIN}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ name: 'rules-edited', models: ['openai/*'] }),
+    });
+    const { key: secret, record } = (await created.json()) as { key: string; record: { id: string } };
+    const call = async () => {
+      const res = await fetch(`${gw.url}/v1/chat/completions`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${secret}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ model: 'openai/gpt-4o', messages: [{ role: 'user', content: 'hi' }] }),
+      });
+      await res.body?.cancel();
+      return res.status;
+    };
+    expect(await call()).toBe(200);
+    await page.getByRole('link', { name: 'Keys and teams', exact: true }).click();
+    await page.getByRole('link', { name: record.id }).click();
+    await page.waitForURL(new RegExp(`/ui/keys/${record.id}$`));
+    expect(await page.locator('#rules').inputValue()).toContain('"openai/*"');
+    await problems.expecting([`/ui/keys/${record.id}/rules`], async () => {
+      await page.locator('#rules').fill('{"models": ["openai/gpt-4o-mini"], "budgets": [{"period": "weekly", "usd": 1}]}');
+      await page.getByRole('button', { name: 'Save rules' }).click();
+      await expect.poll(() => page.getByRole('alert').textContent()).toMatch(/budgets\.0\.period/);
+    });
+    await page.locator('#rules').fill('{"models": ["openai/gpt-4o-mini"], "rateLimits": {"requestsPerMinute": 100}}');
+    await page.getByRole('button', { name: 'Save rules' }).click();
+    await page.waitForURL(/done=saved/);
+    expect(await page.getByRole('status').first().textContent()).toContain('saved');
+    const shown = JSON.parse(await page.locator('#rules').inputValue()) as { models: string[]; rateLimits: unknown; tools: string[] };
+    expect(shown).toMatchObject({ models: ['openai/gpt-4o-mini'], rateLimits: { requestsPerMinute: 100 }, tools: ['*'] });
+    await look('11-key-rules');
+    expect(await call()).toBe(403);
+  });
+
+  it('filters sessions by client and by redactions', async () => {
+    await page.getByRole('link', { name: 'Sessions', exact: true }).click();
+    await page.waitForURL(/\/ui\/sessions$/);
+    const row = page.locator('tbody tr', { has: page.getByRole('link', { name: SESSION }) });
+    // The openai SDK's user agent ("OpenAI/JS …"), any case; the MCP client named itself gateway-test.
+    await page.getByLabel('Client or user agent').fill('openai/js');
+    await page.getByLabel('Redactions').selectOption('true');
+    await page.getByRole('button', { name: 'Search' }).click();
+    await page.waitForURL(/hasRedactions=true/);
+    expect(new URL(page.url()).searchParams.get('client')).toBe('openai/js');
+    await expect.poll(() => row.count()).toBe(1);
+    await look('12-sessions-filtered');
+    await page.getByLabel('Client or user agent').fill('GATEWAY-TEST');
+    await page.getByRole('button', { name: 'Search' }).click();
+    await page.waitForURL(/client=GATEWAY-TEST/);
+    await expect.poll(() => row.count()).toBe(1);
+    await page.getByLabel('Redactions').selectOption('false');
+    await page.getByRole('button', { name: 'Search' }).click();
+    await page.waitForURL(/hasRedactions=false/);
+    await expect.poll(() => page.locator('tbody tr', { has: page.getByRole('link', { name: SESSION }) }).count()).toBe(0);
+    await page.getByLabel('Redactions').selectOption('');
+    await page.getByLabel('Client or user agent').fill('no-such-client');
+    await page.getByRole('button', { name: 'Search' }).click();
+    await page.waitForURL(/client=no-such-client/);
+    await expect.poll(() => page.locator('tbody tr', { has: page.getByRole('link', { name: SESSION }) }).count()).toBe(0);
+  });
+
   it('shows spend as charts, the budget and the top session', async () => {
     await page.getByRole('link', { name: 'Spend' }).click();
     await page.waitForURL(/\/ui\/spend$/);
@@ -236,7 +299,7 @@ describe.sequential('the reviewer’s console', { timeout: 60_000 }, () => {
 
   it('had no console errors, failed requests or serious accessibility violations on any page', () => {
     expect(problems.list).toEqual([]);
-    expect(Object.keys(a11y).length).toBe(10);
+    expect(Object.keys(a11y).length).toBe(12);
     for (const [name, v] of Object.entries(a11y)) expect(v, name).toEqual([]);
   });
 });
