@@ -9,6 +9,8 @@ import { createEmbedder } from './cache/embed.js';
 import { createMemoryStore } from './cache/memory-store.js';
 import { createRedisStore } from './cache/redis-store.js';
 import { createResponseCache, type ResponseCache } from './cache/response-cache.js';
+import { createSemanticIndex } from './cache/semantic-index.js';
+import { lazySemanticIndex } from './cache/semantic-lazy.js';
 import { KEY_INVALIDATION_CHANNEL } from './policy/key-store.js';
 import { createPolicyStores, type PolicyStores } from './policy/policy.js';
 import { createSpendLedger } from './policy/spend-ledger.js';
@@ -93,6 +95,7 @@ export async function createDeps(config: GatewayConfig, opts: { log?: Logger } =
   const hub = createHub({ servers: config.mcpServers, settings: config.mcp, log });
   const checkpoints = createCheckpoints(config, repo, log);
   const runtime = buildRuntime(config, { repo, redis, policyStores, health, log });
+  const semantic = lazySemanticIndex(() => createSemanticIndex({ db: database.db, logger: log, maxCandidates: config.cache.semanticMaxCandidates }));
   const cacheStore = redis ? createRedisStore(redis.client, log, config.policy.redisCommandTimeoutMs) : createMemoryStore(config.cache.memoryMaxBytes);
   const deps: Deps = withRuntimeAliases({
     runtime,
@@ -123,7 +126,7 @@ export async function createDeps(config: GatewayConfig, opts: { log?: Logger } =
         cache: () => deps.cache.store.stats(),
       },
     }),
-    cache: createResponseCache({ store: cacheStore, semantic: null, embed: createEmbedder(() => deps.runtime.providers, log), log }),
+    cache: createResponseCache({ store: cacheStore, semantic, embed: createEmbedder(() => deps.runtime.providers, log), log }),
     state: { shuttingDown: false },
     async close() {
       responsesRetention.close();
@@ -132,6 +135,7 @@ export async function createDeps(config: GatewayConfig, opts: { log?: Logger } =
       await audit.close();
       await policyStores.spend?.close(); // in-flight calls have settled by now: their spend is written before the database closes
       await checkpoints.close();
+      semantic.close();
       await deps.cache.close();
       await tracing.shutdown();
       await database.close();

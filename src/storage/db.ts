@@ -55,6 +55,7 @@ async function openPglite(dataDir: string, holder: LockInfo['holder']): Promise<
   const { drizzle } = await import('drizzle-orm/pglite');
   const { migrate } = await import('drizzle-orm/pglite/migrator');
   const { initialiseDataDir, pgliteStartParams } = await import('./pglite-boot.js');
+  const { vector } = await import('@electric-sql/pglite-pgvector');
   const onDisk = !dataDir.includes('://');
   if (onDisk) mkdirSync(dataDir, { recursive: true });
   // Two processes on one PGlite directory corrupt it: take the lock before PGlite touches a file.
@@ -62,7 +63,8 @@ async function openPglite(dataDir: string, holder: LockInfo['holder']): Promise<
   let client: Awaited<ReturnType<typeof PGlite.create>> | undefined;
   try {
     if (onDisk) await initialiseDataDir(dataDir, migrationsFolder);
-    client = await PGlite.create(dataDir, { startParams: [...pgliteStartParams] });
+    // pgvector's bundle costs no measurable memory until the semantic cache creates the extension (bench/SEMANTIC.md).
+    client = await PGlite.create(dataDir, { startParams: [...pgliteStartParams], extensions: { vector } });
     const pdb = drizzle(client, { schema });
     await migrate(pdb, { migrationsFolder });
   } catch (err) {
