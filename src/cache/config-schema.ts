@@ -53,7 +53,7 @@ export const CacheConfigSchema = z
     /** The in-process store's bound, used without REDIS_URL (least recently used entries go first). */
     memoryMaxBytes: z.number().int().min(64 * 1024).default(64 * 1024 * 1024),
     /** How many stored neighbours a semantic lookup compares when the database has no pgvector. */
-    semanticMaxCandidates: z.number().int().min(10).max(10_000).default(500),
+    semanticMaxCandidates: z.number().int().min(10).max(2_000).default(500),
     models: z.array(ModelCacheSchema).default([]),
     /** Opt-in tool-result caching; only tools the upstream annotates `readOnlyHint` or `idempotentHint` are cached. */
     tools: z.array(ToolCacheSchema).default([]),

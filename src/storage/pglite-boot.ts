@@ -25,10 +25,11 @@ const requireHere = createRequire(import.meta.url);
 
 /** The child's code: CommonJS so it needs no loader, and handed resolved paths so it uses the gateway's own copies. */
 const INIT_SCRIPT = `
-const [pglite, driver, migrator, dataDir, migrationsFolder, params] = process.argv.slice(1);
+const [pglite, driver, migrator, pgvector, dataDir, migrationsFolder, params] = process.argv.slice(1);
 (async () => {
-  const client = await require(pglite).PGlite.create(dataDir, { startParams: JSON.parse(params) });
+  const client = await require(pglite).PGlite.create(dataDir, { startParams: JSON.parse(params), extensions: { vector: require(pgvector).vector } });
   await require(migrator).migrate(require(driver).drizzle(client), { migrationsFolder });
+  await client.exec('create extension if not exists vector');
   await client.close();
 })().catch((err) => { process.stderr.write(String((err && err.stack) || err)); process.exitCode = 1; });
 `;
@@ -36,12 +37,15 @@ const [pglite, driver, migrator, dataDir, migrationsFolder, params] = process.ar
 /**
  * Creates and migrates the database in `dataDir` when it has none yet. PGlite runs initdb in a second PGlite instance
  * plus initdb.wasm; in this process their heaps (~500MB) would stay resident until a major GC, which an idle gateway
- * never triggers, and a fresh database's first migrations leave ~40MB more. A child process gives it all back on exit.
+ * never triggers, and a fresh database's first migrations leave ~40MB more (creating pgvector, which the semantic cache
+ * uses, ~25MB more). A child process gives it all back on exit.
  * The caller holds the directory's lock, so nothing else opens it meanwhile.
  */
 export async function initialiseDataDir(dataDir: string, migrationsFolder: string): Promise<void> {
   if (existsSync(join(dataDir, 'PG_VERSION'))) return;
-  const modules = ['@electric-sql/pglite', 'drizzle-orm/pglite', 'drizzle-orm/pglite/migrator'].map((m) => requireHere.resolve(m));
+  const modules = ['@electric-sql/pglite', 'drizzle-orm/pglite', 'drizzle-orm/pglite/migrator', '@electric-sql/pglite-pgvector'].map((m) =>
+    requireHere.resolve(m),
+  );
   const args = ['-e', INIT_SCRIPT, ...modules, dataDir, migrationsFolder, JSON.stringify(pgliteStartParams)];
   try {
     await promisify(execFile)(process.execPath, args);
