@@ -155,23 +155,25 @@ async function main(): Promise<void> {
     legs.push(await measure(gw, 'console session page', `/ui/sessions/${SESSION}?${q}`, ui));
     legs.push(await measure(gw, 'console session page, printable', `/ui/sessions/${SESSION}?${q}&print=1`, ui));
     legs.push(await measure(gw, 'admin timeline alone', `/admin/sessions/${SESSION}?${q}`, api));
+    legs.push(await measure(gw, 'admin timeline with its chain verification (the page\'s one call)', `/admin/sessions/${SESSION}?${q}&verify=true`, api));
     legs.push(await measure(gw, 'admin chain verification alone', `/admin/audit/verify?session=${SESSION}&${q}`, api));
     legs.push(await measure(gw, 'console sessions list', `/ui/sessions`, ui));
 
-    // Where the page's time goes, piece by piece, in this process: what the page's two admin calls and its render cost.
+    // Where the page's time goes, piece by piece, in this process: what the page's admin call and its render cost.
     const svc = createSessionsService(gw.deps.repo);
     const parts: Array<[string, () => Promise<unknown>]> = [
       ['timeline read (database, rows to views)', () => svc.timeline(SESSION, KEY_ID)],
       ['chain verification (database, hashing)', () => svc.verify(SESSION, KEY_ID)],
+      ['timeline read + chain verification over the same rows (one read)', () => svc.timeline(SESSION, KEY_ID, { verify: true })],
     ];
     const tl = await svc.timeline(SESSION, KEY_ID);
     const ver = await svc.verify(SESSION, KEY_ID);
     const wire = JSON.stringify(tl);
     parts.push(['timeline JSON: stringify + parse (the in-process admin call)', async () => JSON.parse(JSON.stringify(tl))]);
-    parts.push(['timeline JSX render to a string', async () => String(await jsx(Timeline, { events: tl.events as EventView[], verify: ver as VerifyResult, print: false }).toString())]);
+    parts.push(['timeline render to a string', async () => String(await jsx(Timeline, { events: tl.events as EventView[], verify: ver as VerifyResult, print: false }).toString())]);
     // What payloads on demand would save: the same render and JSON with every event's payload left out.
     const bare = tl.events.map(({ payload: _p, ...e }) => e);
-    parts.push(['timeline JSX render, payloads left out', async () => String(await jsx(Timeline, { events: bare as EventView[], verify: ver as VerifyResult, print: false }).toString())]);
+    parts.push(['timeline render, payloads left out', async () => String(await jsx(Timeline, { events: bare as EventView[], verify: ver as VerifyResult, print: false }).toString())]);
     parts.push(['timeline JSON round trip, payloads left out', async () => JSON.parse(JSON.stringify({ session: tl.session, events: bare }))]);
     const pieces: Array<{ name: string; p50: number; p95: number }> = [];
     for (const [name, fn] of parts) {

@@ -1,5 +1,7 @@
 // OpenAPI fragments for /admin/sessions and /admin/audit (merged into the admin document by openapi.ts).
 import { MAX_COST_USD } from '../tracing/sessions-service.js';
+import { TimelineQuerySchema } from './audit-routes.js';
+import { queryParams } from './spend-openapi.js';
 
 const json = (schema: unknown) => ({ content: { 'application/json': { schema } } });
 const ref = (name: string) => ({ $ref: `#/components/schemas/${name}` });
@@ -134,9 +136,24 @@ export const auditPaths = {
   },
   '/admin/sessions/{id}': {
     get: {
-      summary: "One session's ordered timeline",
-      parameters: [idParam, keyParam],
-      responses: { 200: { description: 'Timeline', ...json({ type: 'object', properties: { session: ref('SessionView'), events: { type: 'array', items: ref('AuditEvent') } } }) }, 400: error, 404: error },
+      summary: "One session's timeline in call order (start time, then seq); with verify=true also its chain verification, over the same rows",
+      parameters: [idParam, ...queryParams(TimelineQuerySchema)],
+      responses: {
+        200: {
+          description: 'Timeline',
+          ...json({
+            type: 'object',
+            required: ['session', 'events'],
+            properties: {
+              session: ref('SessionView'),
+              events: { type: 'array', items: ref('AuditEvent') },
+              verify: { ...ref('VerifyResult'), description: 'Only with verify=true: what GET /admin/audit/verify?session= answers, walked in seq order over the events listed.' },
+            },
+          }),
+        },
+        400: error,
+        404: error,
+      },
     },
   },
   '/admin/sessions/{id}/export': {

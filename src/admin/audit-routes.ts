@@ -14,6 +14,17 @@ const ListQuerySchema = SessionQuerySchema.superRefine((q, ctx) => {
   }
 });
 const KeyQuerySchema = z.object({ key: z.string().optional() }).strict();
+/** GET /admin/sessions/{id}: `verify=true` adds the chain verification, computed over the same rows, read once. */
+export const TimelineQuerySchema = z
+  .object({
+    key: z.string().optional().describe('The key id, when several keys used the same session id ("-" for calls made without a key).'),
+    verify: z
+      .enum(['true', 'false'])
+      .transform((v) => v === 'true')
+      .optional()
+      .describe('true: the answer also has `verify`, the chain verification of GET /admin/audit/verify?session= computed over the rows listed (one read).'),
+  })
+  .strict();
 const VerifyQuerySchema = z.object({ session: z.string().optional(), key: z.string().optional() }).strict();
 const DeadLetterQuerySchema = z.object({ limit: z.coerce.number().int().min(1).max(500).default(50) }).strict();
 
@@ -32,8 +43,8 @@ export function auditRoutes(app: Hono<AppEnv>): void {
 
   app.get('/sessions', async (c) => c.json(await svc(c).list(query(ListQuerySchema, c.req.query()))));
   app.get('/sessions/:id', async (c) => {
-    const { key } = query(KeyQuerySchema, c.req.query());
-    return c.json(await svc(c).timeline(c.req.param('id'), key));
+    const { key, verify } = query(TimelineQuerySchema, c.req.query());
+    return c.json(await svc(c).timeline(c.req.param('id'), key, { verify }));
   });
   app.get('/sessions/:id/export', async (c) => {
     const { key } = query(KeyQuerySchema, c.req.query());

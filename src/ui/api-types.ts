@@ -2,7 +2,7 @@
 export type { BudgetView } from '../admin/budgets-service.js';
 export type { KeyView } from '../admin/keys-service.js';
 export type { TeamRecord as TeamView } from '../policy/key-store.js';
-export type { EventView, SessionView, VerifyResult } from '../tracing/sessions-service.js';
+export type { EventView, SessionView, Timeline, VerifyResult } from '../tracing/sessions-service.js';
 
 export interface SpendPoint {
   t: string;

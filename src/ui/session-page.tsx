@@ -2,7 +2,7 @@
 import type { Hono } from 'hono';
 import type { FC } from 'hono/jsx';
 import { seg, withQuery } from './admin-client.js';
-import type { EventView, SessionView, VerifyResult } from './api-types.js';
+import type { SessionView, Timeline as TimelineData } from './api-types.js';
 import { num, usdMicros, when } from './format.js';
 import { Layout, Notice, render } from './layout.js';
 import { Timeline, Verification } from './timeline.js';
@@ -63,10 +63,8 @@ export function sessionRoutes(app: Hono<UiEnv>): void {
     const key = c.req.query('key') || undefined;
     const print = c.req.query('print') === '1';
     const { admin, csrf } = c.var.ui;
-    const [timeline, verify] = await Promise.all([
-      admin.get<{ session: SessionView; events: EventView[] }>(`/admin/sessions/${seg(id)}`, { key }),
-      admin.get<VerifyResult>('/admin/audit/verify', { session: id, key }),
-    ]);
+    // One read: the timeline and its chain verification over the same rows (the verify route's check, in seq order).
+    const timeline = await admin.get<TimelineData>(`/admin/sessions/${seg(id)}`, { key, verify: true });
     if (!timeline.ok) {
       return render(
         c,
@@ -80,12 +78,13 @@ export function sessionRoutes(app: Hono<UiEnv>): void {
       );
     }
     const { session, events } = timeline.data;
+    const verify = timeline.data.verify ?? null;
     const self = (extra: string, q: Record<string, string> = {}) => withQuery(`/ui/sessions/${seg(session.id)}${extra}`, { key: session.key ?? '-', ...q });
     return render(
       c,
       <Layout title={`Session ${session.id}`} section="sessions" csrf={csrf} print={print}>
         <Summary s={session} />
-        <Verification verify={verify.ok ? verify.data : null} error={verify.ok ? null : verify.message} />
+        <Verification verify={verify} error={verify ? null : 'the admin API sent no verification'} />
         <div class="toolbar no-print">
           <a class="button" href={self('/export')} download>
             Export JSON Lines
@@ -99,14 +98,14 @@ export function sessionRoutes(app: Hono<UiEnv>): void {
         </div>
         {print ? (
           <p class="print-meta">
-            {`Printed from the gateway's reviewer console. ${num(events.length)} events; chain ${verify.ok && verify.data.ok ? 'verified' : 'NOT verified'}.`}{' '}
+            {`Printed from the gateway's reviewer console. ${num(events.length)} events; chain ${verify?.ok ? 'verified' : 'NOT verified'}.`}{' '}
             <button type="button" class="no-print" data-action="print" hidden>
               Print
             </button>
           </p>
         ) : null}
         <h2>{`Timeline (${num(events.length)} events)`}</h2>
-        {events.length === 0 ? <p class="empty">This session has no events left (retention may have cut them).</p> : <Timeline events={events} verify={verify.ok ? verify.data : null} print={print} />}
+        {events.length === 0 ? <p class="empty">This session has no events left (retention may have cut them).</p> : <Timeline events={events} verify={verify} print={print} />}
       </Layout>,
     );
   });

@@ -2,6 +2,7 @@
 import type { FC } from 'hono/jsx';
 import type { EventView, VerifyResult } from './api-types.js';
 import { ms, num, usdMicros, when } from './format.js';
+import { h, Markup, text, toJsx } from './html-text.js';
 
 /** A payload beyond this is cut in the page (the export has all of it): a 1,000-event session stays a page, not a download. */
 export const PAYLOAD_VIEW_CHARS = 32_000;
@@ -46,14 +47,12 @@ function subject(e: EventView): string | null {
   return null;
 }
 
-/** A plain function, not a component: a 1,000-event timeline renders some 15,000 of these. */
-const field = (label: string, value: string | null, mono = false) =>
-  value === null ? null : (
-    <div>
-      <dt>{label}</dt>
-      <dd class={mono ? 'mono' : undefined}>{value}</dd>
-    </div>
-  );
+// The events are written with `h` (every interpolated value escaped), not JSX: a 1,000-event timeline has ~40,000
+// elements, and JSX's per-node work was most of the page's render time. The markup is what the JSX wrote.
+const MONO = new Markup(' class="mono"');
+
+const field = (label: string, value: string | null, mono = false): Markup | null =>
+  value === null ? null : h`<div><dt>${label}</dt><dd${mono ? MONO : null}>${value}</dd></div>`;
 
 function pretty(v: unknown): string {
   const text = JSON.stringify(v, null, 2) ?? 'null';
@@ -66,88 +65,63 @@ const PAYLOAD_PART: Record<string, string> = {
   original: "Client's original request (unredacted: audit.payloads is full)",
 };
 
-const Payload: FC<{ payload: unknown; open: boolean }> = ({ payload, open }) => {
+/** Each part behind its own <details>, as escaped, pretty-printed JSON text in a <pre>. */
+function payloadHtml(payload: unknown, open: boolean): Markup | null {
   if (payload === null || payload === undefined) return null;
   const parts = typeof payload === 'object' && !Array.isArray(payload) ? Object.entries(payload as Record<string, unknown>) : [['payload', payload] as const];
-  return (
-    <div class="payload">
-      {parts.map(([k, v]) => (
-        <details open={open}>
-          <summary>{PAYLOAD_PART[k] ?? k}</summary>
-          <pre tabindex={0}>{pretty(v)}</pre>
-        </details>
-      ))}
-    </div>
-  );
-};
+  const details = new Markup(open ? '<details open="">' : '<details>');
+  return h`<div class="payload">${parts.map(([k, v]) => h`${details}<summary>${PAYLOAD_PART[k] ?? k}</summary><pre tabindex="0">${text(pretty(v))}</pre></details>`)}</div>`;
+}
 
-const Event: FC<{ e: EventView; broken: string | null; open: boolean }> = ({ e, broken, open }) => {
+function callFields(e: EventView, decision: string | null): Array<Markup | null> {
+  const inTok = int(e, 'gen_ai.usage.input_tokens');
+  const outTok = int(e, 'gen_ai.usage.output_tokens');
+  const cost = int(e, 'cost_micros');
+  const latency = int(e, 'latency_ms');
+  return [
+    field('Door', str(e, 'door')),
+    field('Provider', str(e, 'gen_ai.provider.name')),
+    field('Model requested', str(e, 'gen_ai.request.model'), true),
+    field('Model served', str(e, 'gen_ai.response.model'), true),
+    field('Server', str(e, 'mcp_server'), true),
+    field('Method', str(e, 'mcp.method.name'), true),
+    field('Tool', str(e, 'gen_ai.tool.name'), true),
+    field('Resource', str(e, 'mcp.resource.uri'), true),
+    field('Prompt', str(e, 'gen_ai.prompt.name'), true),
+    field('Tokens', inTok !== null || outTok !== null ? `${num(inTok)} in / ${num(outTok)} out` : null),
+    field('Cost', cost === null ? null : usdMicros(cost)),
+    field('Latency', latency === null ? null : ms(latency)),
+    field('Stream', e.stream === true ? 'yes' : null),
+    field('Error', str(e, 'error_code'), true),
+    field('Rule', decision && decision !== 'allowed' ? str(e, 'rule') : null, true),
+    field('Reason', str(e, 'reason')),
+    field('PII findings', findingsText(e.findings)),
+  ];
+}
+
+function eventHtml(e: EventView, broken: string | null, open: boolean): Markup {
   const kind = String(e.kind ?? '');
   const decision = str(e, 'decision');
   const seq = int(e, 'seq');
   const status = int(e, 'status');
+  const time = str(e, 'time');
   const isCall = kind !== 'policy_decision' && kind !== 'gap';
-  const tokens = int(e, 'gen_ai.usage.input_tokens') !== null || int(e, 'gen_ai.usage.output_tokens') !== null ? `${num(int(e, 'gen_ai.usage.input_tokens'))} in / ${num(int(e, 'gen_ai.usage.output_tokens'))} out` : null;
-  return (
-    <li id={seq === null ? undefined : `event-${seq}`} class={`event ${kind}${broken ? ' broken' : ''}`} data-kind={kind} data-decision={decision ?? undefined}>
-      <div class="event-head">
-        <span class="seq">{`#${seq ?? '?'}`}</span>
-        <span class="kind">{KIND[kind] ?? kind}</span>
-        {decision && decision !== 'allowed' ? <span class={`badge ${decision}`}>{decision}</span> : null}
-        {isCall && status !== null ? <span class={`badge ${status >= 400 ? 'error' : 'ok'}`}>{String(status)}</span> : null}
-        <span class="subject">{subject(e) ?? ''}</span>
-        <time class="muted" datetime={str(e, 'time') ?? undefined}>
-          {when(str(e, 'time'))}
-        </time>
-      </div>
-      {broken ? <p class="broken-note">{`The chain breaks here: ${broken}.`}</p> : null}
-      <dl class="fields">
-        {kind === 'policy_decision' ? (
-          <>
-            {field('Step', str(e, 'step'))}
-            {field('Rule', str(e, 'rule'), true)}
-            {field('Reason', str(e, 'reason'))}
-            {field('Findings', findingsText(e.findings))}
-          </>
-        ) : (
-          <>
-            {field('Door', str(e, 'door'))}
-            {field('Provider', str(e, 'gen_ai.provider.name'))}
-            {field('Model requested', str(e, 'gen_ai.request.model'), true)}
-            {field('Model served', str(e, 'gen_ai.response.model'), true)}
-            {field('Server', str(e, 'mcp_server'), true)}
-            {field('Method', str(e, 'mcp.method.name'), true)}
-            {field('Tool', str(e, 'gen_ai.tool.name'), true)}
-            {field('Resource', str(e, 'mcp.resource.uri'), true)}
-            {field('Prompt', str(e, 'gen_ai.prompt.name'), true)}
-            {field('Tokens', tokens)}
-            {field('Cost', int(e, 'cost_micros') === null ? null : usdMicros(int(e, 'cost_micros')))}
-            {field('Latency', int(e, 'latency_ms') === null ? null : ms(int(e, 'latency_ms')))}
-            {field('Stream', e.stream === true ? 'yes' : null)}
-            {field('Error', str(e, 'error_code'), true)}
-            {field('Rule', decision && decision !== 'allowed' ? str(e, 'rule') : null, true)}
-            {field('Reason', str(e, 'reason'))}
-            {field('PII findings', findingsText(e.findings))}
-          </>
-        )}
-        {field('Request id', str(e, 'request_id'), true)}
-      </dl>
-      <Payload payload={e.payload} open={open} />
-    </li>
-  );
-};
+  const fields =
+    kind === 'policy_decision'
+      ? [field('Step', str(e, 'step')), field('Rule', str(e, 'rule'), true), field('Reason', str(e, 'reason')), field('Findings', findingsText(e.findings))]
+      : callFields(e, decision);
+  return h`<li${seq === null ? null : h` id="event-${seq}"`} class="event ${kind}${broken ? ' broken' : ''}" data-kind="${kind}"${decision === null ? null : h` data-decision="${decision}"`}><div class="event-head"><span class="seq">#${seq ?? '?'}</span><span class="kind">${KIND[kind] ?? kind}</span>${
+    decision && decision !== 'allowed' ? h`<span class="badge ${decision}">${decision}</span>` : null
+  }${isCall && status !== null ? h`<span class="badge ${status >= 400 ? 'error' : 'ok'}">${String(status)}</span>` : null}<span class="subject">${subject(e) ?? ''}</span><time class="muted"${
+    time === null ? null : h` datetime="${time}"`
+  }>${when(time)}</time></div>${broken ? h`<p class="broken-note">The chain breaks here: ${broken}.</p>` : null}<dl class="fields">${fields}${field('Request id', str(e, 'request_id'), true)}</dl>${payloadHtml(e.payload, open)}</li>`;
+}
 
 export const Timeline: FC<{ events: EventView[]; verify: VerifyResult | null; print: boolean }> = ({ events, verify, print }) => {
   const b = verify?.broken ?? null;
-  return (
-    <ol class="timeline" aria-label="Events in order">
-      {events.map((e) => (
-        <Event e={e} broken={b !== null && e.seq === b.seq ? (PROBLEM[b.problem] ?? b.problem) : null} open={print} />
-      ))}
-    </ol>
-  );
+  const brokenText = b === null ? null : (PROBLEM[b.problem] ?? b.problem);
+  return toJsx(h`<ol class="timeline" aria-label="Events in order">${events.map((e) => eventHtml(e, b !== null && e.seq === b.seq ? brokenText : null, print))}</ol>`);
 };
-
 
 export const Verification: FC<{ verify: VerifyResult | null; error: string | null }> = ({ verify, error }) => {
   if (!verify) return <div class="verify unknown" role="status">{`Chain not verified: ${error ?? 'no answer'}`}</div>;
