@@ -78,7 +78,7 @@ export function remoteKeysService(t: RemoteTarget): KeysService {
 /** SessionsService over `/admin/sessions` and `/admin/audit/verify`; verify results flow through untouched, new fields included. */
 export function remoteSessionsService(t: RemoteTarget): SessionsService {
   type Timeline = Awaited<ReturnType<SessionsService['timeline']>>;
-  const timeline = (id: string, key?: string) => json<Timeline>(t, 'GET', `/sessions/${seg(id)}${qs({ key })}`);
+  const timeline = (id: string, key?: string, opts?: { verify?: boolean }) => json<Timeline>(t, 'GET', `/sessions/${seg(id)}${qs({ key, verify: opts?.verify ? 'true' : undefined })}`);
   return {
     list: (f) => json(t, 'GET', `/sessions${qs(f)}`),
     get: async (id, key) => (await timeline(id, key)).session,
