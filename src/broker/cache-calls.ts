@@ -35,7 +35,12 @@ export async function lookupCall(
     directives: ctx.cache,
   });
   if (!cache) return NONE;
-  const hit = await deps.cache.lookup(cache, ctx.signal);
+  let hit = await deps.cache.lookup(cache, ctx.signal);
+  // An entry of the other shape (a stream's events for a plain call, or the reverse) cannot answer: a miss.
+  if (hit && (call.stream ? !Array.isArray(hit.events) : hit.body === undefined)) {
+    hit = null;
+    cache.mark = { status: 'miss' };
+  }
   call.pctx.responseHeaders['x-gateway-cache'] = cache.mark.status;
   return { cache, hit };
 }

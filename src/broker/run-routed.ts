@@ -85,12 +85,20 @@ const NOTHING: CallUsage = { inputTokens: 0, outputTokens: 0 };
 /** Answers a call from a stored answer: still through the policy's output hooks, recorded like any call, at $0. */
 function answerFromCache<Req, Res, Ev>(deps: Deps, ctx: CallContext, door: ModelDoor<Req, Res, Ev>, req: Req, s: Started<Req>, trace: RouteTrace): RunResult<Res> {
   const hit = s.cached.hit!;
-  const stored = hit.body as Res;
-  const response = applyOutput(s.adm.hooks, door.renew ? door.renew.response(stored) : stored);
   const mark = s.cached.cache!.mark;
-  finishModelCall(deps, s.rt.prices, ctx, door, trace, { req, stream: false, pctx: s.adm.pctx, adm: s.adm, status: 200, usage: hit.usage, servedModel: hit.servedModel, response: door.auditView(response), cache: mark, cachedFrom: hit });
-  void settleCall(s.adm, NOTHING, 0, true);
-  return { ok: true, value: response, served: served(s as Started<unknown>, door.model(req), trace), headers: s.adm.pctx.responseHeaders };
+  try {
+    const stored = hit.body as Res;
+    const response = applyOutput(s.adm.hooks, door.renew ? door.renew.response(stored) : stored);
+    finishModelCall(deps, s.rt.prices, ctx, door, trace, { req, stream: false, pctx: s.adm.pctx, adm: s.adm, status: 200, usage: hit.usage, servedModel: hit.servedModel, response: door.auditView(response), cache: mark, cachedFrom: hit });
+    void settleCall(s.adm, NOTHING, 0, true);
+    return { ok: true, value: response, served: served(s as Started<unknown>, door.model(req), trace), headers: s.adm.pctx.responseHeaders };
+  } catch (err) {
+    // The output policy refused the stored answer: recorded and rendered like any refused answer.
+    const error = asGatewayError(err);
+    finishModelCall(deps, s.rt.prices, ctx, door, trace, { req, stream: false, pctx: s.adm.pctx, status: error.status, errorCode: error.code, cache: mark, cachedFrom: hit });
+    void settleCall(s.adm, undefined, null, false);
+    return { ok: false, error };
+  }
 }
 
 export async function runRouted<Req, Res, Ev>(deps: Deps, ctx: CallContext, door: ModelDoor<Req, Res, Ev>, req: Req): Promise<RunResult<Res>> {
