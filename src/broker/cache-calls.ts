@@ -1,4 +1,4 @@
-// The broker's side of the response cache: a call's cache plan after admission, replaying a stored stream, and what may be stored.
+// The broker's side of the response cache: a call's plan and lookup around admission, replaying a stored stream, and what may be stored.
 import type { CallCache, CachedAnswer } from '../cache/response-cache.js';
 import type { Deps } from '../deps.js';
 import type { ChatRequest } from '../openai/schemas.js';
@@ -14,34 +14,40 @@ export interface CacheLookup {
   hit: CachedAnswer | null;
 }
 
-const NONE: CacheLookup = { cache: null, hit: null };
+/** A call's cache plan, with its exact entry's read already under way. */
+export interface PendingLookup {
+  cache: CallCache;
+  exact: Promise<string | null> | null;
+}
 
-/** Plans and looks up an admitted call; the verdict goes out as `x-gateway-cache`. */
-export async function lookupCall(
+/** The cache plan of a model call, made before admission so the exact read runs beside the policy's own Redis round trip. */
+export function startLookup(
   deps: Deps,
   rt: Runtime,
   ctx: CallContext,
-  call: { door: string; model: string; req: unknown; chat: ChatRequest | undefined; plan: RoutePlan; stream: boolean; pctx: PolicyContext },
-): Promise<CacheLookup> {
+  call: { door: string; model: string; req: unknown; chat: ChatRequest | undefined; plan: RoutePlan; stream: boolean },
+): PendingLookup | null {
   const cache = deps.cache.plan(rt.config.cache, {
-    door: call.door,
-    model: call.model,
-    req: call.req,
-    chat: call.chat,
-    plan: call.plan,
-    stream: call.stream,
-    principal: call.pctx.principal,
-    pii: piiModeOf(call.pctx, rt.config.policy.pii),
+    ...call,
+    principal: ctx.principal,
+    pii: piiModeOf(ctx, rt.config.policy.pii),
     directives: ctx.cache,
   });
-  if (!cache) return NONE;
-  let hit = await deps.cache.lookup(cache, ctx.signal);
+  // The read never rejects (a store error is a miss); a refused call simply drops its answer.
+  return cache ? { cache, exact: cache.lookup ? deps.cache.store.get(cache.key) : null } : null;
+}
+
+/** Finishes the lookup of an admitted call (the semantic search only now: it may embed); the verdict goes out as `x-gateway-cache`. */
+export async function finishLookup(deps: Deps, ctx: CallContext, pending: PendingLookup | null, stream: boolean, pctx: PolicyContext): Promise<CacheLookup> {
+  if (!pending) return { cache: null, hit: null };
+  const { cache } = pending;
+  let hit = await deps.cache.lookup(cache, ctx.signal, pending.exact);
   // An entry of the other shape (a stream's events for a plain call, or the reverse) cannot answer: a miss.
-  if (hit && (call.stream ? !Array.isArray(hit.events) : hit.body === undefined)) {
+  if (hit && (stream ? !Array.isArray(hit.events) : hit.body === undefined)) {
     hit = null;
     cache.mark = { status: 'miss' };
   }
-  call.pctx.responseHeaders['x-gateway-cache'] = cache.mark.status;
+  pctx.responseHeaders['x-gateway-cache'] = cache.mark.status;
   return { cache, hit };
 }
 

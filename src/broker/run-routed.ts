@@ -12,7 +12,7 @@ import { routeTag } from '../routing/rules.js';
 import { discardStream, openStream, resumeStream, type OpenedStream } from '../routing/stream.js';
 import { admit, applyOutput, denialError, type Admitted } from './admission.js';
 import { approxBytes } from '../tracing/approx-bytes.js';
-import { cutByGateway, lookupCall, replay, type CacheLookup } from './cache-calls.js';
+import { cutByGateway, finishLookup, replay, startLookup, type CacheLookup } from './cache-calls.js';
 import type { CallContext } from './context.js';
 import type { CallUsage, ModelDoor } from './door.js';
 import { finishModelCall, settleCall, usageAfterCut } from './model-record.js';
@@ -45,6 +45,7 @@ async function begin<Req, Res, Ev>(deps: Deps, ctx: CallContext, door: ModelDoor
     deps.audit.guard();
     const chat = door.asChat(req);
     const plan = rt.router.plan(door.model(req), { keyId: ctx.keyId, team: ctx.team ?? null, tag: routeTag(ctx.routeTag, chat), chat });
+    const pending = startLookup(deps, rt, ctx, { door: door.name, model: door.model(req), req, chat, plan, stream });
     const { pctx, admission } = await admit(deps, { door: door.name, principal: ctx.principal, sessionId: ctx.sessionId, requestId: ctx.requestId, input: req, chat, plan }, rt.policy);
     if (!admission.ok) {
       const error = denialError(admission.denial);
@@ -54,7 +55,7 @@ async function begin<Req, Res, Ev>(deps: Deps, ctx: CallContext, door: ModelDoor
     adm = { ...admission, pctx };
     const cap = reservedOutputCap(pctx);
     const admittedReq = pctx.input as Req;
-    const cached = await lookupCall(deps, rt, ctx, { door: door.name, model: door.model(req), req, chat, plan, stream, pctx });
+    const cached = await finishLookup(deps, ctx, pending, stream, pctx);
     return { ok: true, s: { adm, rt, plan, alias: plan.alias, cached, upstreamReq: (kind) => (cap === undefined ? admittedReq : door.withOutputCap(admittedReq, cap, kind)) } };
   } catch (err) {
     const error = asGatewayError(err);

@@ -59,8 +59,8 @@ export interface ResponseCache {
   readonly store: CacheStore;
   /** Null when no cache applies to this model (no header, no trail mark); `config` is the call's runtime snapshot's. */
   plan(config: CacheConfig, input: CallCacheInput): CallCache | null;
-  /** A stored answer for the call, or null; sets the call's mark to hit or miss. */
-  lookup(cc: CallCache, signal: AbortSignal): Promise<CachedAnswer | null>;
+  /** A stored answer for the call, or null; sets the call's mark to hit or miss. `exact` is the exact entry's read, if already started. */
+  lookup(cc: CallCache, signal: AbortSignal, exact?: Promise<string | null> | null): Promise<CachedAnswer | null>;
   /** Stores an answer off the response path (a failure is logged by the store, never raised). */
   save(cc: CallCache, answer: Omit<CachedAnswer, 'v' | 'createdAt'>): void;
   close(): Promise<void>;
@@ -99,9 +99,9 @@ export function createResponseCache(d: ResponseCacheDeps): ResponseCache {
       }
       return cc;
     },
-    async lookup(cc, signal) {
+    async lookup(cc, signal, started) {
       if (!cc.lookup) return null;
-      const exact = parse(await d.store.get(cc.key));
+      const exact = parse(await (started ?? d.store.get(cc.key)));
       if (exact) {
         cc.mark = { status: 'hit', kind: 'exact', savedCostMicros: exact.costMicros };
         return exact;
