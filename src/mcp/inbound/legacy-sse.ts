@@ -68,10 +68,9 @@ export function createLegacySse(parts: InboundParts): LegacySse {
     onListChanged(sid, kinds) {
       for (const { info, transport } of sessions.values()) {
         if (!info.view.servers.includes(sid)) continue;
-        for (const k of kinds.includes('resources') ? [...kinds, 'resources'] : kinds) {
-          const method = k === 'tools' ? 'notifications/tools/list_changed' : k === 'prompts' ? 'notifications/prompts/list_changed' : k === 'resources' ? 'notifications/resources/list_changed' : null;
-          if (method) void transport.send({ jsonrpc: '2.0', method }).catch(() => undefined);
-        }
+        // Resource templates have no notification of their own: they change with resources/list_changed, sent once.
+        const methods = new Set(kinds.map((k) => (k === 'resourceTemplates' ? 'resources' : k)).map((k) => `notifications/${k}/list_changed`));
+        for (const method of methods) void transport.send({ jsonrpc: '2.0', method }).catch(() => undefined);
       }
     },
     onResourceUpdated(sid, uri) {

@@ -129,7 +129,7 @@ export function createMcpSessions(opts: McpSessionsOptions): McpSessions {
         if (!s.view.servers.includes(sid)) continue;
         if (kinds.includes('tools')) void s.server.sendToolListChanged().catch(() => undefined);
         if (kinds.includes('prompts')) void s.server.sendPromptListChanged().catch(() => undefined);
-        if (kinds.includes('resources')) void s.server.sendResourceListChanged().catch(() => undefined);
+        if (kinds.includes('resources') || kinds.includes('resourceTemplates')) void s.server.sendResourceListChanged().catch(() => undefined);
       }
     },
     onResourceUpdated(sid, uri) {

@@ -79,6 +79,8 @@ export function createHub(options: HubOptions): Hub {
   const listeners = new Set<HubListener>();
   const cache = new Map<string, Promise<JsonObject[]>>();
   const subs = new Map<string, Set<string>>();
+  /** Subscriptions whose first resources/subscribe is in flight: the connection it opens must not send a second one. */
+  const subscribing = new Set<string>();
   const relay = createRelayRouter(log);
   const upstreams = new Map<string, Upstream>();
   let settings = options.settings;
@@ -137,7 +139,7 @@ export function createHub(options: HubOptions): Hub {
 
   async function resubscribe(sid: string): Promise<void> {
     for (const [k, keys] of subs) {
-      if (!k.startsWith(`${sid}\0`) || keys.size === 0) continue;
+      if (!k.startsWith(`${sid}\0`) || keys.size === 0 || subscribing.has(k)) continue;
       const uri = k.slice(sid.length + 1);
       await request(sid, { method: 'resources/subscribe', params: { uri } }).catch(() => undefined);
     }
@@ -189,7 +191,18 @@ export function createHub(options: HubOptions): Hub {
       subs.set(k, set);
       const first = set.size === 0;
       set.add(key);
-      if (first) await request(sid, { method: 'resources/subscribe', params: { uri } });
+      if (!first) return;
+      subscribing.add(k);
+      try {
+        await request(sid, { method: 'resources/subscribe', params: { uri } });
+      } catch (err) {
+        // Not subscribed after all: a retry must send resources/subscribe again rather than count as a second subscriber.
+        set.delete(key);
+        if (set.size === 0 && subs.get(k) === set) subs.delete(k);
+        throw err;
+      } finally {
+        subscribing.delete(k);
+      }
     },
     async unsubscribe(sid, uri, key) {
       const k = `${sid}\0${uri}`;
@@ -214,6 +227,9 @@ export function createHub(options: HubOptions): Hub {
         if (cfg) {
           changes.restarted.push(id);
           add(id, cfg); // subscriptions stay: the new connection resubscribes once ready
+          // A lazy server would otherwise wait for its next call, and its subscribers would hear no updates until then.
+          const subscribed = [...subs].some(([k, keys]) => k.startsWith(`${id}\0`) && keys.size > 0);
+          if (started && subscribed) void upstreams.get(id)!.client().catch(() => undefined);
         } else {
           changes.removed.push(id);
           for (const k of [...subs.keys()]) if (k.startsWith(`${id}\0`)) subs.delete(k);
