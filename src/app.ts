@@ -18,6 +18,7 @@ import { healthRoutes } from './http/routes/health.js';
 import { mcpRoutes } from './http/routes/mcp.js';
 import { metricsRoutes } from './http/routes/metrics.js';
 import { modelsRoutes } from './http/routes/models.js';
+import { oauthMetadataRoutes } from './http/routes/oauth-metadata.js';
 import { rpcError } from './mcp/inbound/rpc-response.js';
 import { createSessionStore } from './mcp/inbound/session-store.js';
 import { createMcpSessions, type McpSessions } from './mcp/inbound/sessions.js';
@@ -54,6 +55,7 @@ export function createApp(deps: Deps, parts: AppParts = { mcp: createMcpSessions
 
   app.use('*', requestContext(deps));
   app.route('/', healthRoutes());
+  app.route('/', oauthMetadataRoutes());
   if (deps.config.telemetry.metrics.enabled) app.route('/', metricsRoutes());
   app.route('/', mcpRoutes(parts.mcp));
 

@@ -11,6 +11,7 @@ import { applyOtelEnv, TelemetrySchema } from './tracing/telemetry-config.js';
 import { AuditConfigSchema, RequestLogConfigSchema } from './tracing/trail-config.js';
 import { ResponsesConfigSchema } from './storage/responses-retention.js';
 import { CacheConfigSchema } from './cache/config-schema.js';
+import { OAuthConfigSchema } from './http/oauth-config.js';
 
 export { ProviderConfigSchema, type PriceOverride, type ProviderConfig, type ProviderKind, type Timeouts } from './providers/config-schema.js';
 
@@ -114,6 +115,8 @@ export const GatewayConfigSchema = z
         adminKey: optionalSecret,
         /** How long a key lookup is cached; revocations reach other replicas at once through Redis. */
         keyCacheTtlMs: z.number().int().min(0).default(30_000),
+        /** OAuth 2.1 for MCP clients: bearer JWTs from this issuer beside virtual keys (README "OAuth for MCP clients"). */
+        oauth: OAuthConfigSchema.optional(),
       })
       .strict()
       .default({ keyCacheTtlMs: 30_000 }),

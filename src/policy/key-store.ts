@@ -97,7 +97,7 @@ export function createKeyStore(deps: { config: GatewayConfig; repo: Repo; redis:
     });
   }
   const cache = new Map<string, Cached>();
-  const staticallyClosed = fromConfig.size > 0 || !!config.auth.adminKey;
+  const staticallyClosed = fromConfig.size > 0 || !!config.auth.adminKey || !!config.auth.oauth;
   const openTtl = Math.min(ttl, OPEN_CHECK_TTL_MS);
   let dbHasKeys = false;
   let checkedAt = -Infinity;

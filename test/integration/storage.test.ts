@@ -43,7 +43,8 @@ describe.each(backends)('%s', (_name, storage) => {
     } finally {
       await db.close();
     }
-  });
+    // A fresh on-disk PGlite runs initdb in a child process, then opens twice: tens of seconds on a loaded 2-core machine.
+  }, 120_000);
 
   it('flushes every served request on graceful shutdown', async () => {
     const gw = await startTestGateway({

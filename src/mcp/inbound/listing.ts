@@ -27,7 +27,7 @@ export async function listView(hub: Pick<Hub, 'list'>, view: View, kind: ListKin
       missing.push({ server: sid, reason: (s.reason as Error)?.message ?? 'unavailable' });
       return;
     }
-    const checked = principal.key !== null;
+    const checked = principal.key !== null || principal.team !== null;
     if (checked && kind !== 'tools' && !principalAllowsMcp(principal, sid)) return;
     for (const item of s.value) {
       const field = FIELD[kind];
