@@ -30,7 +30,7 @@ export function startLookup(
   const cache = deps.cache.plan(rt.config.cache, {
     ...call,
     principal: ctx.principal,
-    pii: piiModeOf(ctx, rt.config.policy.pii),
+    pii: () => piiModeOf(ctx, rt.config.policy.pii),
     directives: ctx.cache,
   });
   // The read never rejects (a store error is a miss); a refused call simply drops its answer.

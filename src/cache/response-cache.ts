@@ -51,7 +51,8 @@ export interface CallCacheInput {
   plan: Pick<RoutePlan, 'alias' | 'candidates'>;
   stream: boolean;
   principal: Principal;
-  pii: PiiMode;
+  /** The caller's PII mode, asked only when a cache applies (most calls never need it). */
+  pii: () => PiiMode;
   directives: CacheDirectives | undefined;
 }
 
@@ -87,7 +88,7 @@ export function createResponseCache(d: ResponseCacheDeps): ResponseCache {
     plan(config, i) {
       const rule = ruleFor(config, i.model);
       if (!(rule?.enabled ?? (config.enabled || !!rule))) return null;
-      const parts = { door: i.door, routed: routedModel(i.plan), stream: i.stream, scope: scopeOf(i.principal, rule?.scope ?? config.scope, i.pii) };
+      const parts = { door: i.door, routed: routedModel(i.plan), stream: i.stream, scope: scopeOf(i.principal, rule?.scope ?? config.scope, i.pii()) };
       const ttlMs = Math.min(i.directives?.ttlMs ?? rule?.ttlMs ?? config.ttlMs, config.maxTtlMs);
       const cc: CallCache = { mark: { status: 'miss' }, key: exactKey({ ...parts, body: i.req }), ttlMs, maxBytes: config.maxEntryBytes, lookup: true, store: true };
       const sampled = !deterministic(i.chat) && !(rule?.nonDeterministic ?? config.nonDeterministic);
