@@ -1,7 +1,8 @@
 // The MCP hub federating the HTTP fixture and server-everything (stdio): listing, verbatim calls, names, virtual servers.
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { SSEClientTransport } from '@modelcontextprotocol/sdk/client/sse.js';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ResourceUpdatedNotificationSchema } from '@modelcontextprotocol/sdk/types.js';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { RunningGateway } from '../../src/server.js';
 import { startTestGateway } from '../helpers/gateway.js';
 import { connect, everything, KEYS, startFixture, TEST_KEY, textOf, type Fixture } from '../helpers/mcp.js';
@@ -16,7 +17,7 @@ beforeAll(async () => {
     keys: KEYS,
     mcpServers: { fixture: { type: 'http', url: fixture.url, headers: { 'x-upstream-secret': 'upstream-only' } }, everything: everything() },
     virtualServers: {
-      curated: { tools: ['fixture__echo', 'everything__echo', 'everything__get-sum', 'fixture__structured'], resources: ['fixture+test://static-text', 'fixture+test://template/{id}/data'], prompts: ['fixture__test_simple_prompt'] },
+      curated: { tools: ['fixture__echo', 'everything__echo', 'everything__get-sum', 'fixture__structured', 'fixture__resource_links'], resources: ['fixture+test://static-text', 'fixture+test://template/{id}/data'], prompts: ['fixture__test_simple_prompt'] },
     },
   });
   client = await connect(`${gw.url}/mcp`);
@@ -81,8 +82,9 @@ describe('federated /mcp', () => {
     const { resourceTemplates } = await client.listResourceTemplates();
     expect(resourceTemplates.map((t) => t.uriTemplate)).toContain('fixture+test://template/{id}/data');
     const read = await client.readResource({ uri: 'fixture+test://static-text' });
-    expect(read.contents[0]).toMatchObject({ uri: 'test://static-text', text: 'This is the content of the static text resource.' });
+    expect(read.contents[0]).toMatchObject({ uri: 'fixture+test://static-text', text: 'This is the content of the static text resource.' });
     const tpl = await client.readResource({ uri: 'fixture+test://template/42/data' });
+    expect(tpl.contents[0]!.uri).toBe('fixture+test://template/42/data');
     expect(JSON.parse(String((tpl.contents[0] as { text: string }).text))).toEqual({ id: '42', templateTest: true, data: 'Data for ID: 42' });
     const { prompts } = await client.listPrompts();
     expect(prompts.map((p) => p.name)).toContain('fixture__test_prompt_with_arguments');
@@ -91,6 +93,32 @@ describe('federated /mcp', () => {
     const c = await client.complete({ ref: { type: 'ref/prompt', name: 'fixture__test_prompt_with_arguments' }, argument: { name: 'arg1', value: 'al' } });
     expect(c.completion.values).toEqual(['alpha']);
     expect(await client.ping()).toEqual({});
+  });
+
+  it('names every URI in results the way it can be sent back: reads, resource links, embedded resources, prompts', async () => {
+    const read = await client.readResource({ uri: 'fixture+test://static-text' });
+    const again = await client.readResource({ uri: read.contents[0]!.uri });
+    expect(again.contents[0]).toMatchObject({ uri: 'fixture+test://static-text', text: 'This is the content of the static text resource.' });
+    const links = (await client.callTool({ name: 'fixture__resource_links' })).content as Array<{ type: string; uri?: string; resource?: { uri: string } }>;
+    expect(links[0]).toMatchObject({ type: 'resource_link', uri: 'fixture+test://static-text' });
+    expect(links[1]!.resource!.uri).toBe('fixture+test://template/5/data');
+    expect((await client.readResource({ uri: links[0]!.uri! })).contents[0]!.uri).toBe(links[0]!.uri);
+    const followed = await client.readResource({ uri: links[1]!.resource!.uri });
+    expect(JSON.parse(String((followed.contents[0] as { text: string }).text))).toMatchObject({ id: '5' });
+    const embedded = (await client.callTool({ name: 'fixture__test_embedded_resource' })).content as Array<{ resource: { uri: string } }>;
+    expect(embedded[0]!.resource.uri).toBe('fixture+test://embedded-resource');
+    const p = await client.getPrompt({ name: 'fixture__test_prompt_with_embedded_resource', arguments: { resourceUri: 'test://static-text' } });
+    const withResource = p.messages.find((m) => m.content.type === 'resource')!.content as { resource: { uri: string } };
+    expect(withResource.resource.uri).toBe('fixture+test://static-text');
+  });
+
+  it('names updated resources the way the client subscribed to them', async () => {
+    const updates: string[] = [];
+    client.setNotificationHandler(ResourceUpdatedNotificationSchema, (n) => void updates.push(n.params.uri));
+    await client.subscribeResource({ uri: 'fixture+test://watched-resource' });
+    await client.callTool({ name: 'fixture__touch_resource' });
+    await vi.waitFor(() => expect(updates).toContain('fixture+test://watched-resource'));
+    await client.unsubscribeResource({ uri: 'fixture+test://watched-resource' });
   });
 
   it('sends the configured upstream headers, never the client key', async () => {
@@ -120,13 +148,18 @@ describe('/mcp/<id>', () => {
   it('serves a virtual server: a curated subset, unprefixed, colliding names kept federated', async () => {
     const v = await connect(`${gw.url}/mcp/curated`);
     const names = (await v.listTools()).tools.map((t) => t.name).sort();
-    expect(names).toEqual(['everything__echo', 'fixture__echo', 'get-sum', 'structured']);
+    expect(names).toEqual(['everything__echo', 'fixture__echo', 'get-sum', 'resource_links', 'structured']);
     expect(textOf(await v.callTool({ name: 'get-sum', arguments: { a: 1, b: 1 } }))).toContain('2');
     expect(textOf(await v.callTool({ name: 'fixture__echo', arguments: { text: 'v' } }))).toBe('fixture: v');
     await expect(v.callTool({ name: 'test_simple_text' })).rejects.toThrow(/Unknown tool/);
     expect((await v.listResources()).resources.map((r) => r.uri)).toEqual(['test://static-text']);
     const tpl = await v.readResource({ uri: 'test://template/7/data' });
     expect(tpl.contents[0]!.uri).toBe('test://template/7/data');
+    // Links in results carry this route's names: the static resource as listed, the templated one as its template covers it.
+    const links = (await v.callTool({ name: 'resource_links' })).content as Array<{ uri?: string; resource?: { uri: string } }>;
+    expect(links[0]!.uri).toBe('test://static-text');
+    expect(links[1]!.resource!.uri).toBe('test://template/5/data');
+    expect((await v.readResource({ uri: links[1]!.resource!.uri })).contents[0]!.uri).toBe('test://template/5/data');
     expect((await v.listPrompts()).prompts.map((p) => p.name)).toEqual(['test_simple_prompt']);
     await v.close();
   });

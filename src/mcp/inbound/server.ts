@@ -26,6 +26,7 @@ import type { Principal } from '../../policy/types.js';
 import type { Catalog, View } from '../upstream/catalog.js';
 import type { Hub } from '../upstream/hub.js';
 import { listView, resolveName } from './listing.js';
+import { exposeResultUris } from './result-uris.js';
 import { newRequestId, readFacts } from './request-facts.js';
 import type { RelayCaller } from '../upstream/relay.js';
 import { ErrorCode, LooseResult, RpcError, type JsonObject, type RpcMessage } from '../upstream/rpc.js';
@@ -121,12 +122,14 @@ export function createInboundServer(parts: InboundParts, session: SessionInfo): 
     if (method === 'resources/read') {
       const exposed = String(params.uri);
       const t = await resolveUri(exposed);
-      return parts.operate(context(extra), { method, serverId: t.serverId, exposed, target: t.uri, params: { ...params, uri: t.uri } });
+      const result = await parts.operate(context(extra), { method, serverId: t.serverId, exposed, target: t.uri, params: { ...params, uri: t.uri } });
+      return exposeResultUris(session.view, method, t.serverId, result, { upstream: t.uri, exposed });
     }
     const exposed = String(params.name);
     const t = await resolveName(hub, session.view, method === 'tools/call' ? 'tools' : 'prompts', exposed);
     if (!t) throw new RpcError(ErrorCode.InvalidParams, `Unknown ${method === 'tools/call' ? 'tool' : 'prompt'}: ${exposed}`);
-    return parts.operate(context(extra), { method, serverId: t.serverId, exposed, target: t.name, params: { ...params, name: t.name } });
+    const result = await parts.operate(context(extra), { method, serverId: t.serverId, exposed, target: t.name, params: { ...params, name: t.name } });
+    return exposeResultUris(session.view, method, t.serverId, result);
   }
 
   // Raw handlers: results are relayed as the upstream sent them, without the SDK re-validating them.

@@ -92,14 +92,25 @@ function virtualView(id: string, def: GatewayConfig['virtualServers'][string], k
   const servers = [...new Set([...def.tools, ...def.prompts].map((n) => serverOfName(n)?.serverId).concat(def.resources.map((u) => parseFederatedUri(u)?.serverId)))]
     .filter((s): s is string => !!s && known.includes(s));
   const back = new Map([...uris].map(([fed, exposed]) => [exposed, parseFederatedUri(fed)!]));
-  const templates = [...uris].filter(([, exposed]) => UriTemplate.isTemplate(exposed)).map(([fed, exposed]) => ({ t: new UriTemplate(exposed), fed: parseFederatedUri(fed)! }));
+  const templates = [...uris]
+    .filter(([, exposed]) => UriTemplate.isTemplate(exposed))
+    .map(([fedUri, exposed]) => {
+      const fed = parseFederatedUri(fedUri)!;
+      return { t: new UriTemplate(exposed), fed, up: new UriTemplate(fed.uri) };
+    });
   return {
     id,
     kind: 'virtual',
     servers,
     signature: `virtual:${id}:${servers.join(',')}:${JSON.stringify([def.tools, def.prompts, def.resources])}`,
     exposeName: (kind, sid, name) => names[kind].get(federatedName(sid, name)) ?? null,
-    exposeUri: (sid, uri) => uris.get(federatedUri(sid, uri)) ?? null,
+    exposeUri: (sid, uri, template) => {
+      const exact = uris.get(federatedUri(sid, uri));
+      if (exact !== undefined || template) return exact ?? null;
+      // A concrete URI (a read, a link in a result, an update) is exposed when an exposed template of its server covers it.
+      const covering = templates.find(({ fed, up }) => fed.serverId === sid && up.match(uri));
+      return covering ? (covering.t.toString() === covering.fed.uri ? uri : federatedUri(sid, uri)) : null;
+    },
     resolveUri: (uri) => {
       const exact = back.get(uri);
       if (exact && !UriTemplate.isTemplate(exact.uri)) return exact;
