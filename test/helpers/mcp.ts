@@ -47,6 +47,8 @@ export interface ConnectOptions {
   key?: string | null;
   capabilities?: ClientCapabilities;
   headers?: Record<string, string>;
+  /** The transport's fetch, e.g. one that spreads requests over replicas. */
+  fetch?: typeof fetch;
 }
 
 export async function connect(url: string, opts: ConnectOptions = {}): Promise<Client> {
@@ -54,7 +56,7 @@ export async function connect(url: string, opts: ConnectOptions = {}): Promise<C
   const key = opts.key === undefined ? TEST_KEY : opts.key;
   if (key) headers.authorization = `Bearer ${key}`;
   const client = new Client({ name: 'gateway-test', version: '1.0.0' }, { capabilities: opts.capabilities ?? {} });
-  await client.connect(new StreamableHTTPClientTransport(new URL(url), { requestInit: { headers } }));
+  await client.connect(new StreamableHTTPClientTransport(new URL(url), { requestInit: { headers }, ...(opts.fetch ? { fetch: opts.fetch } : {}) }));
   return client;
 }
 

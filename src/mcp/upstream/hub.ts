@@ -96,7 +96,7 @@ export function createHub(options: HubOptions): Hub {
   function events(self: () => Upstream): UpstreamEvents {
     const live = (sid: string) => upstreams.get(sid) === self();
     return {
-      onServerRequest: (sid, req, signal) => relay.serverRequest(sid, req, signal),
+      onServerRequest: (sid, req, signal, callId) => relay.serverRequest(sid, req, signal, callId),
       onNotification(sid, n) {
         if (!live(sid)) return;
         switch (n.method) {
@@ -151,8 +151,10 @@ export function createHub(options: HubOptions): Hub {
     let release = (): void => undefined;
     try {
       const client = await u.client();
-      if (opts.caller) release = relay.enter(sid, opts.caller);
-      span?.sent(nextRequestId(client), u.sessionId());
+      // Read in the same turn as request() below, so no other call can take this id in between.
+      const callId = nextRequestId(client);
+      if (opts.caller) release = relay.enter(sid, opts.caller, callId);
+      span?.sent(callId, u.sessionId());
       const res = await client.request({ method: msg.method, params: span ? span.params : msg.params } as never, LooseResult, {
         signal: opts.signal,
         timeout: opts.timeoutMs ?? u.config.timeouts.callMs,

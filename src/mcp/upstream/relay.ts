@@ -13,20 +13,26 @@ export interface RelayCaller {
   notify(n: RpcMessage): Promise<void>;
 }
 
+type CallId = string | number;
+
 export interface RelayRouter {
-  /** Marks `caller` as in a call to `serverId` until the returned function runs. */
-  enter(serverId: string, caller: RelayCaller): () => void;
-  serverRequest(serverId: string, req: RpcMessage, signal: AbortSignal): Promise<JsonObject>;
+  /** Marks `caller` as in the call `callId` (the gateway's JSON-RPC id upstream) to `serverId` until the returned function runs. */
+  enter(serverId: string, caller: RelayCaller, callId?: CallId): () => void;
+  /** Relays to the caller of `callId` when the transport linked the request to its call, else to the server's only session. */
+  serverRequest(serverId: string, req: RpcMessage, signal: AbortSignal, callId?: CallId): Promise<JsonObject>;
   notify(serverId: string, n: RpcMessage): Promise<void>;
 }
 
 export function createRelayRouter(log: Logger): RelayRouter {
   const inflight = new Map<string, RelayCaller[]>();
+  const byCall = new Map<string, RelayCaller>();
+  const callKey = (serverId: string, callId: CallId) => `${serverId}\0${typeof callId}:${callId}`;
 
   /**
-   * Upstream connections are shared, so a server→client request carries no link to the call that
-   * caused it. It goes to the caller only when every in-flight call to that server comes from one
-   * session; otherwise it is refused rather than risk showing one agent's prompt to another.
+   * Upstream connections are shared. Over Streamable HTTP a server→client request that streams in on a call's
+   * response is that call's (see stream-origins.ts). Otherwise (stdio, SSE, the standalone stream) nothing links it
+   * to a call: it goes to the caller only when every in-flight call to that server comes from one session, and is
+   * refused rather than risk showing one agent's prompt to another.
    */
   function owner(serverId: string): RelayCaller | null {
     const callers = inflight.get(serverId) ?? [];
@@ -35,18 +41,21 @@ export function createRelayRouter(log: Logger): RelayRouter {
   }
 
   return {
-    enter(serverId, caller) {
+    enter(serverId, caller, callId) {
       const list = inflight.get(serverId) ?? [];
       list.push(caller);
       inflight.set(serverId, list);
+      const key = callId === undefined ? null : callKey(serverId, callId);
+      if (key) byCall.set(key, caller);
       return () => {
+        if (key && byCall.get(key) === caller) byCall.delete(key);
         const i = list.indexOf(caller);
         if (i >= 0) list.splice(i, 1);
         if (list.length === 0 && inflight.get(serverId) === list) inflight.delete(serverId);
       };
     },
-    async serverRequest(serverId, req, signal) {
-      const caller = owner(serverId);
+    async serverRequest(serverId, req, signal, callId) {
+      const caller = (callId !== undefined ? byCall.get(callKey(serverId, callId)) : undefined) ?? owner(serverId);
       if (!caller) {
         log.warn({ mcpServer: serverId, method: req.method }, 'mcp: no single calling client to relay a server request to');
         throw new RpcError(ErrorCode.InvalidRequest, `The gateway has no single client session to relay ${req.method} to.`);

@@ -20,13 +20,17 @@ import type { McpServerConfig, McpSettings } from './config-schema.js';
 import type { JsonObject, RpcMessage } from './rpc.js';
 import { rawRequestHandler } from '../sdk-adapter.js';
 import { scrubRequests, upstreamSecrets } from './upstream-scrub.js';
+import { createStreamOrigins, type StreamOrigins } from './stream-origins.js';
 import { createTransportFactory, type TransportFactory } from './transports.js';
 
 export type UpstreamState = 'idle' | 'connecting' | 'ready' | 'down' | 'closed';
 
 export interface UpstreamEvents {
-  /** A server→client request (sampling, elicitation, roots) to relay to whoever is calling this server. */
-  onServerRequest(serverId: string, req: RpcMessage, signal: AbortSignal): Promise<JsonObject>;
+  /**
+   * A server→client request (sampling, elicitation, roots) to relay to whoever is calling this server; `callId` is the
+   * gateway's request id of the call whose response stream carried it, when the transport can tell.
+   */
+  onServerRequest(serverId: string, req: RpcMessage, signal: AbortSignal, callId?: string | number): Promise<JsonObject>;
   /** Any notification from the server (list_changed, resources/updated, message). */
   onNotification(serverId: string, n: RpcMessage): void;
   /** Connected or lost: the catalog of this server changed as far as clients can tell. */
@@ -78,13 +82,13 @@ export function createUpstream(
     events.onStateChange(id, s);
   };
 
-  function makeClient(): Client {
+  function makeClient(origins: StreamOrigins): Client {
     const client = new Client(
       { name: 'mcp-agent-gateway', version: VERSION },
       { capabilities: { sampling: {}, elicitation: { form: {}, url: {} }, roots: { listChanged: true } } },
     );
     for (const schema of [CreateMessageRequestSchema, ElicitRequestSchema, ListRootsRequestSchema]) {
-      rawRequestHandler(client, schema, (req, extra) => events.onServerRequest(id, req, extra.signal));
+      rawRequestHandler(client, schema, (req, extra) => events.onServerRequest(id, req, extra.signal, origins.take(extra.requestId)));
     }
     for (const schema of [
       ToolListChangedNotificationSchema,
@@ -128,8 +132,9 @@ export function createUpstream(
     if (state === 'closed') throw new UpstreamUnavailableError(`MCP server "${id}" is closed`);
     setState('connecting');
     connecting = (async () => {
-      const client = makeClient();
-      const transport = transports(id, config);
+      const origins = createStreamOrigins();
+      const client = makeClient(origins);
+      const transport = transports(id, config, origins);
       const conn = { client, transport };
       let timer: NodeJS.Timeout | undefined;
       try {

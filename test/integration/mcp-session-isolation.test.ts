@@ -1,0 +1,81 @@
+// Server→client requests reach the session whose call caused them: two sessions sampling at once through one upstream.
+import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { CreateMessageRequestSchema } from '@modelcontextprotocol/sdk/types.js';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { RunningGateway } from '../../src/server.js';
+import { startTestGateway } from '../helpers/gateway.js';
+import { connect, startFixture, textOf, type Fixture } from '../helpers/mcp.js';
+
+const KEYS = [
+  { id: 'ka', key: 'sk-gw-isolation-key-a-0123456789' },
+  { id: 'kb', key: 'sk-gw-isolation-key-b-0123456789' },
+];
+
+let fixture: Fixture;
+let gw: RunningGateway;
+
+beforeAll(async () => {
+  fixture = await startFixture();
+  gw = await startTestGateway({ keys: KEYS, mcpServers: { fixture: { type: 'http', url: fixture.url } } });
+});
+afterAll(async () => {
+  await gw?.stop();
+  await fixture?.stop();
+});
+
+/** Resolves once `n` parties arrived, or after `limitMs` so a broken relay fails by its results rather than hanging. */
+function barrier(n: number, limitMs = 5_000) {
+  let arrived = 0;
+  let open!: () => void;
+  const opened = new Promise<void>((r) => (open = r));
+  setTimeout(() => open(), limitMs).unref();
+  return () => {
+    if (++arrived >= n) open();
+    return opened;
+  };
+}
+
+/** A client whose sampling answers carry its own name, after every other sampler has been asked too. */
+async function sampler(name: string, key: string, wait: () => Promise<void>): Promise<{ client: Client; seen: string[] }> {
+  const client = await connect(`${gw.url}/mcp`, { key, capabilities: { sampling: {} } });
+  const seen: string[] = [];
+  client.setRequestHandler(CreateMessageRequestSchema, async (req) => {
+    seen.push(String((req.params.messages[0]?.content as { text?: string }).text));
+    await wait();
+    return { role: 'assistant', content: { type: 'text', text: `${name}-answer` }, model: name, stopReason: 'endTurn' };
+  });
+  return { client, seen };
+}
+
+describe('per-session relay of server→client requests', () => {
+  it('sends each session its own sampling request while both are in flight on one upstream connection', async () => {
+    const wait = barrier(2);
+    const a = await sampler('a', KEYS[0]!.key, wait);
+    const b = await sampler('b', KEYS[1]!.key, wait);
+    const [ra, rb] = await Promise.all([
+      a.client.callTool({ name: 'fixture__test_sampling', arguments: { prompt: 'question of a' } }),
+      b.client.callTool({ name: 'fixture__test_sampling', arguments: { prompt: 'question of b' } }),
+    ]);
+    expect(ra.isError).toBeFalsy();
+    expect(rb.isError).toBeFalsy();
+    expect(textOf(ra)).toBe('LLM response: a-answer');
+    expect(textOf(rb)).toBe('LLM response: b-answer');
+    expect(a.seen).toEqual(['question of a']);
+    expect(b.seen).toEqual(['question of b']);
+    await Promise.all([a.client.close(), b.client.close()]);
+  });
+
+  it('keeps it up under many concurrent calls from both sessions', async () => {
+    const wait = () => Promise.resolve();
+    const a = await sampler('a', KEYS[0]!.key, wait);
+    const b = await sampler('b', KEYS[1]!.key, wait);
+    const calls = Array.from({ length: 10 }, (_, i) => {
+      const s = i % 2 ? b : a;
+      return s.client.callTool({ name: 'fixture__test_sampling', arguments: { prompt: `q${i}` } }).then((r) => [i, textOf(r)] as const);
+    });
+    for (const [i, text] of await Promise.all(calls)) expect(text).toBe(`LLM response: ${i % 2 ? 'b' : 'a'}-answer`);
+    expect(a.seen.sort()).toEqual(['q0', 'q2', 'q4', 'q6', 'q8']);
+    expect(b.seen.sort()).toEqual(['q1', 'q3', 'q5', 'q7', 'q9']);
+    await Promise.all([a.client.close(), b.client.close()]);
+  });
+});
