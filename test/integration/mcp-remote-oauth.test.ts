@@ -1,0 +1,68 @@
+// mcp-remote (the stdio bridge desktop clients use) connects to the gateway by OAuth alone: no key, no --header.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import type { RunningGateway } from '../../src/server.js';
+import { startTestGateway } from '../helpers/gateway.js';
+import { KEYS, stdioFixture, textOf } from '../helpers/mcp.js';
+import { freePort, startIssuer, type TestIssuer } from '../helpers/oauth-issuer.js';
+
+const MCP_REMOTE = fileURLToPath(new URL('../../node_modules/mcp-remote/dist/proxy.js', import.meta.url));
+const BROWSER = fileURLToPath(new URL('../fixtures/fake-browser.mjs', import.meta.url));
+
+let issuer: TestIssuer;
+let gw: RunningGateway;
+let resource: string;
+let configDir: string;
+
+beforeAll(async () => {
+  issuer = await startIssuer();
+  issuer.claims = { groups: ['eng-readers'] };
+  const port = await freePort();
+  resource = `http://localhost:${port}/mcp`;
+  configDir = mkdtempSync(join(tmpdir(), 'mcp-remote-'));
+  gw = await startTestGateway({
+    server: { port },
+    keys: KEYS,
+    teams: { readers: { tools: ['fixture__test_simple_text'] } },
+    mcpServers: { fixture: stdioFixture() },
+    auth: { oauth: { issuer: issuer.url, resource, principal: { teamClaim: 'groups', teams: { 'eng-readers': 'readers' } } } },
+  });
+});
+afterAll(async () => {
+  await gw?.stop();
+  await issuer?.close();
+  rmSync(configDir, { recursive: true, force: true });
+});
+
+it('mcp-remote discovers the issuer from the 401, registers, runs PKCE in the "browser" and calls tools as the mapped team', async () => {
+  const callbackPort = await freePort();
+  const stderr: string[] = [];
+  const transport = new StdioClientTransport({
+    command: process.execPath,
+    args: [MCP_REMOTE, resource, String(callbackPort)],
+    // DISPLAY unset: the opener falls back to $BROWSER, which follows the issuer's auto-approval.
+    env: { PATH: process.env.PATH ?? '', HOME: configDir, MCP_REMOTE_CONFIG_DIR: configDir, BROWSER: BROWSER },
+    stderr: 'pipe',
+  });
+  transport.stderr?.on('data', (d: Buffer) => void stderr.push(d.toString()));
+  const client = new Client({ name: 'desktop-app', version: '1.0.0' });
+  try {
+    await client.connect(transport);
+    const { tools } = await client.listTools();
+    expect(tools.map((t) => t.name)).toEqual(['fixture__test_simple_text']);
+    expect(textOf(await client.callTool({ name: 'fixture__test_simple_text', arguments: {} }))).toContain('simple text response');
+    const denied = await client.callTool({ name: 'fixture__test_error_handling', arguments: {} });
+    expect(denied.isError).toBe(true);
+    // The token was asked for this gateway (RFC 8707), so it is audience-bound to it.
+    expect(issuer.resources).toEqual([resource]);
+  } catch (err) {
+    throw new Error(`${(err as Error).message}\nmcp-remote stderr:\n${stderr.join('').slice(-4000)}`);
+  } finally {
+    await client.close();
+  }
+}, 60_000);
