@@ -19,6 +19,7 @@ import { mcpRoutes } from './http/routes/mcp.js';
 import { metricsRoutes } from './http/routes/metrics.js';
 import { modelsRoutes } from './http/routes/models.js';
 import { oauthMetadataRoutes } from './http/routes/oauth-metadata.js';
+import { guardedHub } from './mcp/guard/guarded-hub.js';
 import { rpcError } from './mcp/inbound/rpc-response.js';
 import { createSessionStore } from './mcp/inbound/session-store.js';
 import { createMcpSessions, type McpSessions } from './mcp/inbound/sessions.js';
@@ -35,7 +36,8 @@ const isAnthropicCall = (path: string, anthropicVersion: string | undefined): bo
 export function createMcpSessionsFor(deps: Deps): McpSessions {
   const { storage, mcp } = deps.runtime.config;
   return createMcpSessions({
-    hub: deps.hub,
+    // Tool lists pass the pinning guard: held-back tools are left out, and approvals reach open sessions as list_changed.
+    hub: guardedHub(deps.hub, deps.toolGuard),
     catalog: () => deps.runtime.catalog,
     operate: (ctx, op) => runMcpOperation(deps, ctx, op),
     log: deps.log,

@@ -2,9 +2,11 @@
 import type { GatewayConfig } from './config.js';
 import { createInflight, type Inflight } from './http/inflight.js';
 import { createLogger, type Logger } from './log.js';
+import { createToolGuard, TOOL_PINS_CHANNEL, type ToolGuard } from './mcp/guard/tool-pins.js';
 import { createHub, type Hub } from './mcp/upstream/hub.js';
 import { closeUpstreamAgents } from './providers/http.js';
 import { createKeysService, type AdminKeysService } from './admin/keys-service.js';
+import { createToolPinsService, type ToolPinsService } from './admin/tool-pins-service.js';
 import { createEmbedder } from './cache/embed.js';
 import { createMemoryStore } from './cache/memory-store.js';
 import { createRedisStore } from './cache/redis-store.js';
@@ -20,6 +22,7 @@ import { openDatabase, type Database } from './storage/db.js';
 import { openRedis, type SharedRedis } from './storage/redis.js';
 import { createResponsesRetention } from './storage/responses-retention.js';
 import { createRepo, type Repo } from './storage/repo.js';
+import { toolPinsRepo } from './storage/tool-pins-repo.js';
 import { createAuditTrail, type AuditTrail } from './tracing/audit.js';
 import { createCheckpoints, type Checkpoints } from './tracing/checkpoints.js';
 import { createMetrics, disabledMetrics, knownModels, type Metrics } from './tracing/metrics.js';
@@ -57,6 +60,10 @@ export interface Deps extends RuntimeAliases {
   health: HealthRegistry;
   /** Upstream MCP servers (clients, catalogs, health); reconciled with the runtime's catalog on reload. */
   hub: Hub;
+  /** Tool pinning: which upstream tools may be listed and called (definitions pinned, changed ones held back). */
+  toolGuard: ToolGuard;
+  /** Reviewing pinned tool definitions (admin API and console). */
+  toolPins: ToolPinsService;
   inflight: Inflight;
   /** OpenTelemetry spans (off unless an OTLP exporter is configured) and Prometheus metrics. */
   tracing: Tracing;
@@ -80,6 +87,8 @@ function withRuntimeAliases(base: Omit<Deps, keyof RuntimeAliases>): Deps {
   return base as Deps;
 }
 
+const NO_PINS: Readonly<Record<string, string>> = Object.freeze({});
+
 export async function createDeps(config: GatewayConfig, opts: { log?: Logger } = {}): Promise<Deps> {
   const log = opts.log ?? createLogger(config.logLevel);
   const database = await openDatabase(config.storage);
@@ -94,6 +103,10 @@ export async function createDeps(config: GatewayConfig, opts: { log?: Logger } =
   const health = createHealthRegistry(config.routing);
   const hub = createHub({ servers: config.mcpServers, settings: config.mcp, log });
   const checkpoints = createCheckpoints(config, repo, log);
+  const pinsRepo = toolPinsRepo(database.db);
+  const staticPins = (sid: string) => deps.runtime.config.mcpServers[sid]?.pins ?? NO_PINS;
+  // A definition scan (the injection scanner) plugs in as `scan`: called at each first sight and change of a tool.
+  const toolGuard = createToolGuard({ repo: pinsRepo, hub, settings: () => deps.runtime.config.mcp.pinning, staticPins, log, metrics: { toolDrift: (s, k) => deps.metrics.toolDrift(s, k), toolsQuarantined: (s, n) => deps.metrics.toolsQuarantined(s, n) } });
   const runtime = buildRuntime(config, { repo, redis, policyStores, health, log });
   const semantic = lazySemanticIndex(() => createSemanticIndex({ db: database.db, logger: log, maxCandidates: config.cache.semanticMaxCandidates }));
   const cacheStore = redis ? createRedisStore(redis.client, log, config.policy.redisCommandTimeoutMs) : createMemoryStore(config.cache.memoryMaxBytes);
@@ -110,6 +123,15 @@ export async function createDeps(config: GatewayConfig, opts: { log?: Logger } =
     policyStores,
     health,
     hub,
+    toolGuard,
+    toolPins: createToolPinsService({
+      repo: pinsRepo,
+      staticPins,
+      async changed(sid) {
+        toolGuard.invalidate(sid);
+        await redis?.client.publish(TOOL_PINS_CHANNEL, sid);
+      },
+    }),
     inflight: createInflight(),
     tracing,
     // Scrape-time sources read the live runtime: a reload swaps router and providers.
@@ -145,6 +167,8 @@ export async function createDeps(config: GatewayConfig, opts: { log?: Logger } =
   });
   // Revocations on any replica reach this one's key cache (through the runtime: a reload brings a new key store).
   await redis?.subscribe(KEY_INVALIDATION_CHANNEL, (hash) => deps.runtime.keys.drop(hash));
+  // Tool approvals on any replica (or the CLI) reach this one's pins and its MCP sessions (tools/list_changed).
+  await redis?.subscribe(TOOL_PINS_CHANNEL, (sid) => toolGuard.invalidate(sid));
   hub.start();
   return deps;
 }

@@ -2,6 +2,7 @@
 import { ERROR_CODES, GatewayError, type ErrorCode } from '../errors.js';
 import type { SessionsService } from '../tracing/sessions-service.js';
 import type { KeysService } from './keys-service.js';
+import type { ToolPinsService, ToolPinView } from './tool-pins-service.js';
 
 export interface RemoteTarget {
   /** The gateway's base URL; the admin API is under `/admin`. */
@@ -102,5 +103,15 @@ export function remoteSessionsService(t: RemoteTarget): SessionsService {
     verify: (id, key) => json(t, 'GET', `/audit/verify${qs({ session: id, key })}`),
     // The API has no maxBroken: the gateway applies its own bound.
     verifyAll: (key) => json(t, 'GET', `/audit/verify${qs({ key })}`),
+  };
+}
+
+/** ToolPinsService over `/admin/mcp/tools`: the approval is made by the gateway, which tells every replica. */
+export function remoteToolPinsService(t: RemoteTarget): ToolPinsService {
+  const path = (server: string, tool: string, verb: string) => `/mcp/tools/${seg(server)}/${seg(tool)}/${verb}`;
+  return {
+    list: async (q) => (await json<{ data: ToolPinView[] }>(t, 'GET', `/mcp/tools${qs(q)}`)).data,
+    approve: (server, tool, r) => json(t, 'POST', path(server, tool, 'approve'), r),
+    reject: (server, tool, r) => json(t, 'POST', path(server, tool, 'reject'), r),
   };
 }

@@ -9,12 +9,16 @@ import { openRedis } from '../storage/redis.js';
 import { createRepo } from '../storage/repo.js';
 import { createCheckpoints } from '../tracing/checkpoints.js';
 import { createSessionsService, type SessionsService } from '../tracing/sessions-service.js';
-import { remoteKeysService, remoteSessionsService } from './cli-remote.js';
+import { TOOL_PINS_CHANNEL } from '../mcp/guard/tool-pins.js';
+import { toolPinsRepo } from '../storage/tool-pins-repo.js';
+import { remoteKeysService, remoteSessionsService, remoteToolPinsService } from './cli-remote.js';
 import { createKeysService, type KeysService } from './keys-service.js';
+import { createToolPinsService, type ToolPinsService } from './tool-pins-service.js';
 
 export interface CliServices {
   keys: KeysService;
   sessions: SessionsService;
+  tools: ToolPinsService;
   /** 'gateway': through a running gateway's admin API; 'database': straight on the database. */
   via: 'gateway' | 'database';
   close(): Promise<void>;
@@ -33,7 +37,7 @@ function throughGateway(config: GatewayConfig, dir: string, info: LockInfo): Cli
     );
   }
   const target = { url: info.url, adminKey, describe: `${who} holding ${dir}` };
-  return { keys: remoteKeysService(target), sessions: remoteSessionsService(target), via: 'gateway', close: async () => {} };
+  return { keys: remoteKeysService(target), sessions: remoteSessionsService(target), tools: remoteToolPinsService(target), via: 'gateway', close: async () => {} };
 }
 
 export async function openCliServices(config: GatewayConfig, log: Logger): Promise<CliServices> {
@@ -61,6 +65,12 @@ export async function openCliServices(config: GatewayConfig, log: Logger): Promi
     keys: createKeysService(repo, invalidate, () => createTeamsView(config.teams, repo)),
     // Verify checks chains against the gateway's signed checkpoints, as the admin API does.
     sessions: createSessionsService(repo, createCheckpoints(config, repo, log, { verifyOnly: true })),
+    // Gateways on the same database hear approvals through Redis; without it they re-read pins within mcp.pinning.refreshMs.
+    tools: createToolPinsService({
+      repo: toolPinsRepo(db.db),
+      staticPins: (sid) => config.mcpServers[sid]?.pins ?? {},
+      changed: async (sid) => void (await redis?.client.publish(TOOL_PINS_CHANNEL, sid)),
+    }),
     via: 'database',
     async close() {
       await redis?.close();

@@ -1,13 +1,14 @@
-// The `gateway` CLI for keys, teams, sessions and audit: the admin API's services, through the running gateway that holds an embedded database, else on the database.
+// The `gateway` CLI for keys, teams, sessions, audit and MCP tool pins: the admin API's services, through the running gateway that holds an embedded database, else on the database.
 import { parseArgs } from 'node:util';
 import { ConfigError, loadConfig } from '../config.js';
 import { GatewayError } from '../errors.js';
 import { createLogger } from '../log.js';
 import { runAuditCommand } from './audit-cli.js';
 import { openCliServices } from './cli-services.js';
+import { runToolsCommand } from './tools-cli.js';
 import type { KeyView } from './keys-service.js';
 
-export const CLI_COMMANDS = new Set(['keys', 'teams', 'sessions', 'audit']);
+export const CLI_COMMANDS = new Set(['keys', 'teams', 'sessions', 'audit', 'tools']);
 
 const USAGE = `usage:
   gateway                                   start the gateway
@@ -20,6 +21,8 @@ const USAGE = `usage:
   gateway sessions list [--key K] [--team T] [--from DATE] [--to DATE] [--denials] [--limit N] [--offset N]
   gateway sessions show ID [--key K]        the session's timeline   | export ID [--key K]   JSON Lines
   gateway audit verify [--session ID] [--key K]   exits 1 and names the first broken link
+  gateway tools list [--status quarantined|rejected|approved|all] [--server S]   pinned MCP tool definitions
+  gateway tools approve SERVER TOOL [--hash H] | reject SERVER TOOL [--hash H]   H: the pending hash reviewed
 Add --json for machine-readable output. Uses GATEWAY_CONFIG / DATABASE_URL / REDIS_URL like the server.
 On the embedded database (no DATABASE_URL), a gateway running on GATEWAY_DATA_DIR is managed through its
 admin API (set GATEWAY_ADMIN_KEY); with none running, the CLI locks the directory for the command.`;
@@ -52,6 +55,7 @@ export async function runCli(argv: string[], out: (s: string) => void = (s) => p
     expires: { type: 'string' }, json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' },
     key: { type: 'string' }, from: { type: 'string' }, to: { type: 'string' }, denials: { type: 'boolean' },
     limit: { type: 'string' }, offset: { type: 'string' }, session: { type: 'string' },
+    status: { type: 'string' }, server: { type: 'string' }, hash: { type: 'string' },
   } as const;
   let parsed;
   try {
@@ -108,6 +112,11 @@ export async function runCli(argv: string[], out: (s: string) => void = (s) => p
     } else if (group === 'teams' && cmd === 'list') {
       const teams = await svc.listTeams();
       show(teams, teams.map((t) => `${t.id}  ${t.name}`).join('\n') || '(no teams)');
+    } else if (group === 'tools') {
+      const code = await runToolsCommand(services.tools, cmd, arg1, arg2, f, out);
+      if (code >= 0) return code;
+      out(`unknown command: ${group} ${cmd}\n${USAGE}`);
+      return 2;
     } else {
       const code = await runAuditCommand(services.sessions, group, cmd, arg1, f, out);
       if (code >= 0) return code;

@@ -1,8 +1,9 @@
-// The admin API's OpenAPI 3.1 document, with request bodies (and the spend routes' query parameters) generated from the same zod schemas the routes use.
+// The admin API's OpenAPI 3.1 document, with request bodies (and the spend and tool pin routes' query parameters) generated from the same zod schemas the routes use.
 import { z } from 'zod';
 import { auditPaths, auditSchemas } from './audit-openapi.js';
 import { CreateKeySchema, TeamSchema, UpdateKeySchema } from './keys-service.js';
 import { spendPaths, spendSchemas } from './spend-openapi.js';
+import { toolPinsPaths, toolPinsSchemas } from './tool-pins-openapi.js';
 
 const json = (schema: unknown) => ({ content: { 'application/json': { schema } } });
 const ref = (name: string) => ({ $ref: `#/components/schemas/${name}` });
@@ -68,12 +69,14 @@ export function openApiDocument(): unknown {
         CreatedKey,
         ...auditSchemas,
         ...spendSchemas,
+        ...toolPinsSchemas,
       },
     },
     security: [{ admin: [] }],
     paths: {
       ...auditPaths,
       ...spendPaths,
+      ...toolPinsPaths,
       '/admin/teams': { get: { summary: 'List teams (gateway.yaml and database alike)', responses: { 200: { description: 'Teams', ...json({ type: 'object', properties: { data: { type: 'array', items: ref('TeamView') } } }) }, 401: error } } },
       '/admin/teams/{id}': {
         put: { summary: 'Create or replace a database team (a gateway.yaml team is read-only: 409)', parameters: [idParam], requestBody: json(ref('Team')), responses: { 200: { description: 'The team', ...json(ref('TeamView')) }, 400: error, 401: error, 409: error } },

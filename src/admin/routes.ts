@@ -1,4 +1,4 @@
-// /admin/*: teams (config and database; delete) and virtual keys (create, list, rotate, revoke, expiry and rules), sessions and audit, spend, budgets, health, and the OpenAPI document.
+// /admin/*: teams (config and database; delete) and virtual keys (create, list, rotate, revoke, expiry and rules), sessions and audit, spend, budgets, health, MCP tool pins, and the OpenAPI document.
 import { Hono } from 'hono';
 import { readBody } from '../http/body.js';
 import { limitBody } from '../http/body-limit.js';
@@ -11,6 +11,7 @@ import { CreateKeyInputSchema, TeamInputSchema, UpdateKeyInputSchema } from './k
 import { healthRoutes } from './health-routes.js';
 import { openApiDocument } from './openapi.js';
 import { spendRoutes } from './spend-routes.js';
+import { toolPinsRoutes } from './tool-pins-routes.js';
 
 
 export function adminRoutes(): Hono<AppEnv> {
@@ -47,5 +48,6 @@ export function adminRoutes(): Hono<AppEnv> {
   auditRoutes(app);
   spendRoutes(app);
   healthRoutes(app);
+  toolPinsRoutes(app);
   return app;
 }

@@ -6,6 +6,7 @@ import { UpstreamUnavailableError } from '../mcp/upstream/upstream.js';
 import { federatedName } from '../mcp/upstream/catalog.js';
 import { admit, applyOutput, denialError, settle } from './admission.js';
 import { resultView } from './mcp-content.js';
+import type { PolicyContext } from '../policy/engine.js';
 import type { McpCallContext } from './context.js';
 import { auditRefusal, finishMcpCall as after } from './mcp-record.js';
 import type { McpOperation } from './mcp-operation.js';
@@ -34,6 +35,21 @@ function before(deps: Deps, ctx: McpCallContext, op: McpOperation) {
   });
 }
 
+const PIN_RULE = 'tool_pinning';
+
+/**
+ * The call path's pinning check (after the access rules, so a caller who may not use the tool learns nothing of it):
+ * a held-back tool's denial reason, else null; in audit mode a changed tool runs with a `flagged` decision in the trail.
+ */
+async function pinned(deps: Deps, op: McpOperation, pctx: PolicyContext): Promise<string | null> {
+  const pin = await deps.toolGuard.check(op.serverId, op.target);
+  if (pin.verdict === 'ok') return null;
+  pctx.decisions.push({ step: PIN_RULE, decision: pin.verdict === 'held' ? 'denied' : 'flagged', rule: PIN_RULE, reason: pin.reason });
+  if (pin.verdict === 'flagged') return null;
+  deps.metrics.denial({ door: 'tool', code: 'forbidden', rule: PIN_RULE });
+  return pin.reason;
+}
+
 /** A tool failure the agent's model can read, in place of a protocol error. */
 function toolError(text: string): JsonObject {
   return { content: [{ type: 'text', text }], isError: true };
@@ -60,6 +76,14 @@ export async function runMcpOperation(deps: Deps, ctx: McpCallContext, op: McpOp
     throw new RpcError(ErrorCode.InternalError, publicMessage(err), { code: err.code });
   }
   const { pctx, admission } = admitted;
+  if (admission.ok && op.method === 'tools/call') {
+    const pin = await pinned(deps, op, pctx);
+    if (pin) {
+      settle(admission, { ok: false });
+      after(deps, ctx, op, { kind: 'denied', reason: pin, status: 403, code: 'forbidden' }, { pctx });
+      return toolError(`Denied by gateway policy (${PIN_RULE}): ${pin}`);
+    }
+  }
   if (!admission.ok) {
     const d = admission.denial;
     const e = denialError(d);

@@ -5,6 +5,7 @@ import { bigint, bigserial, boolean, doublePrecision, index, integer, jsonb, pgT
 // The audit trail's tables live beside this file; drizzle-kit and the query builder read them through this module.
 export * from './schema-audit.js';
 export * from './schema-cache.js';
+export * from './schema-tool-pins.js';
 
 /** One row per model call: what was asked, what served it, how it went, what it cost. */
 export const requestLog = pgTable(

@@ -1,5 +1,5 @@
 // Prometheus metrics (prom-client, one registry per gateway): what the gateway records on each call, with bounded label values.
-import { collectDefaultMetrics, Counter, Histogram, Registry } from 'prom-client';
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import { registerScrapeGauges, type MetricsSources } from './metrics-sources.js';
 
 export type { MetricsSources } from './metrics-sources.js';
@@ -55,13 +55,17 @@ export interface Metrics {
   budgetOverrun(scope: string): void;
   /** A response-cache verdict for a model call or tool call, and a hit's avoided cost. */
   cache(door: string, result: 'hit' | 'miss' | 'bypass', savedMicros: number | null | undefined): void;
+  /** A tool definition recorded as not approved: `kind` is changed, added, new_server, config_mismatch or suspicious. */
+  toolDrift(server: string, kind: string): void;
+  /** The tools of a server held back (enforce) or flagged (audit) at its latest listing. */
+  toolsQuarantined(server: string, count: number): void;
   render(): Promise<string>;
 }
 
 /** For `telemetry.metrics.enabled: false`: nothing recorded on the hot path, nothing served. */
 export function disabledMetrics(): Metrics {
   const noop = (): void => undefined;
-  return { contentType: 'text/plain', http: noop, llmCall: noop, toolCall: noop, denial: noop, budgetOverrun: noop, cache: noop, render: async () => '' };
+  return { contentType: 'text/plain', http: noop, llmCall: noop, toolCall: noop, denial: noop, budgetOverrun: noop, cache: noop, toolDrift: noop, toolsQuarantined: noop, render: async () => '' };
 }
 
 const SLOW = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120];
@@ -161,6 +165,8 @@ export function createMetrics(opts: { processMetrics: boolean; sources: MetricsS
   const cacheRequests = new Counter({ name: 'gateway_cache_requests_total', help: 'Response-cache lookups by door and result (hit|miss|bypass).', labelNames: ['door', 'result'], registers });
   const cacheSaved = new Counter({ name: 'gateway_cache_saved_dollars_total', help: 'What cache hits would have cost, in US dollars.', labelNames: ['door'], registers });
   const overruns = new Counter({ name: 'gateway_budget_overrun_total', help: 'Model calls that cost more than their budget reservation, by budget scope kind.', labelNames: ['scope'], registers });
+  const drift = new Counter({ name: 'gateway_mcp_tool_drift_total', help: 'MCP tool definitions recorded as not approved (changed, added, new_server, config_mismatch, suspicious), by server.', labelNames: ['server', 'kind'], registers });
+  const quarantined = new Gauge({ name: 'gateway_mcp_tool_quarantined', help: 'Tools of an MCP server held back (enforce) or flagged (audit) by tool pinning at its latest listing.', labelNames: ['server'], registers });
   registerScrapeGauges(reg, { ...opts.sources, breakers: opts.sources.breakers && knownTargets(opts.sources.breakers, known) });
 
   return {
@@ -199,6 +205,12 @@ export function createMetrics(opts: { processMetrics: boolean; sources: MetricsS
     cache(door, result, savedMicros) {
       cacheRequests.inc({ door, result });
       if (result === 'hit' && savedMicros) cacheSaved.inc({ door }, savedMicros / 1_000_000);
+    },
+    toolDrift(s, kind) {
+      drift.inc({ server: server(s), kind });
+    },
+    toolsQuarantined(s, count) {
+      quarantined.set({ server: server(s) }, count);
     },
     render: () => reg.metrics(),
   };

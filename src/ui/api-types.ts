@@ -1,6 +1,7 @@
 // The admin API's answers as the console reads them (spend and health have no exported types: their routes build them inline).
 export type { BudgetView } from '../admin/budgets-service.js';
 export type { KeyView } from '../admin/keys-service.js';
+export type { ToolPinView } from '../admin/tool-pins-service.js';
 export type { TeamRecord as TeamView } from '../policy/key-store.js';
 export type { EventView, SessionView, Timeline, VerifyResult } from '../tracing/sessions-service.js';
 

@@ -3,12 +3,13 @@ import type { Context } from 'hono';
 import type { Child, FC, PropsWithChildren } from 'hono/jsx';
 import { CSRF_FIELD } from './csrf.js';
 
-export type Section = 'sessions' | 'spend' | 'keys' | 'health';
+export type Section = 'sessions' | 'spend' | 'keys' | 'tools' | 'health';
 
 const NAV: Array<[Section, string, string]> = [
   ['sessions', 'Sessions', '/ui/sessions'],
   ['spend', 'Spend', '/ui/spend'],
   ['keys', 'Keys and teams', '/ui/keys'],
+  ['tools', 'MCP tools', '/ui/tools'],
   ['health', 'Health', '/ui/health'],
 ];
 

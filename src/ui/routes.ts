@@ -13,6 +13,7 @@ import { securityHeaders } from './security-headers.js';
 import { sessionRoutes } from './session-page.js';
 import { sessionsRoutes } from './sessions-page.js';
 import { spendRoutes } from './spend-page.js';
+import { toolsRoutes } from './tools-routes.js';
 import type { UiEnv } from './ui-env.js';
 
 export interface UiDeps {
@@ -34,6 +35,7 @@ export function uiRoutes(deps: UiDeps): Hono<UiEnv> {
   sessionRoutes(ui);
   spendRoutes(ui);
   keysRoutes(ui);
+  toolsRoutes(ui);
   healthRoutes(ui);
   ui.post('/logout', (c) => {
     clearSessionCookie(c);

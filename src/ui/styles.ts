@@ -40,9 +40,9 @@ tbody th { font-weight: normal; }
 .empty { color: var(--muted); font-style: italic; }
 
 .badge { display: inline-block; padding: 0.05rem 0.45rem; border-radius: 999px; font-size: 0.8rem; font-weight: 600; margin-right: 0.25rem; border: 1px solid transparent; white-space: nowrap; }
-.badge.ok, .badge.status-active, .badge.status-ready, .badge.breaker-closed { color: var(--ok); background: var(--ok-bg); }
-.badge.denied, .badge.error, .badge.status-revoked, .badge.status-down, .badge.breaker-open { color: var(--bad); background: var(--bad-bg); }
-.badge.redacted, .badge.flagged, .badge.status-expired, .badge.status-connecting, .badge.breaker-half-open { color: var(--warn); background: var(--warn-bg); }
+.badge.ok, .badge.status-active, .badge.status-approved, .badge.status-ready, .badge.breaker-closed { color: var(--ok); background: var(--ok-bg); }
+.badge.denied, .badge.error, .badge.status-revoked, .badge.status-rejected, .badge.status-down, .badge.breaker-open { color: var(--bad); background: var(--bad-bg); }
+.badge.redacted, .badge.flagged, .badge.status-expired, .badge.status-quarantined, .badge.status-connecting, .badge.breaker-half-open { color: var(--warn); background: var(--warn-bg); }
 .badge.status-disabled { color: var(--muted); background: var(--panel); border-color: var(--line); }
 
 .notice { padding: 0.6rem 0.9rem; border-radius: 6px; margin: 0.75rem 0; border: 1px solid; }

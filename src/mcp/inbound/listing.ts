@@ -16,7 +16,7 @@ const FIELD: Record<ListKind, 'name' | 'uri' | 'uriTemplate'> = {
   resourceTemplates: 'uriTemplate',
 };
 
-/** Lists what the view offers and the principal may use: tools by their federated name, the rest by server. */
+/** Lists what the view offers and the principal may use: tools by their federated name, the rest by server (tools held back by pinning are already out of the hub's lists). */
 export async function listView(hub: Pick<Hub, 'list'>, view: View, kind: ListKind, principal: Principal): Promise<JsonObject> {
   const settled = await Promise.allSettled(view.servers.map((sid) => hub.list(sid, kind)));
   const items: JsonObject[] = [];
@@ -41,13 +41,19 @@ export async function listView(hub: Pick<Hub, 'list'>, view: View, kind: ListKin
   return { [kind]: items, ...(missing.length ? { _meta: { [UNAVAILABLE_META]: missing } } : {}) };
 }
 
+/**
+ * A hub whose tool lists may leave out tools held back by pinning (mcp/guard): `listAll`, when present, is the upstream's
+ * whole list, so the name of a held-back tool still resolves and its call gets a denial the agent's model can read.
+ */
+export type ResolvingHub = Pick<Hub, 'list'> & { listAll?: Hub['list'] };
+
 /** Maps a client-facing tool or prompt name to its server and upstream name, or null when unknown here. */
-export async function resolveName(hub: Pick<Hub, 'list'>, view: View, kind: NamedKind, exposed: string): Promise<{ serverId: string; name: string } | null> {
+export async function resolveName(hub: ResolvingHub, view: View, kind: NamedKind, exposed: string): Promise<{ serverId: string; name: string } | null> {
   if (view.kind === 'upstream') return { serverId: view.id, name: exposed };
   const hinted = view.kind === 'federated' ? serverOfName(exposed) : null;
   const candidates = hinted && view.servers.includes(hinted.serverId) ? [hinted.serverId] : view.servers;
   for (const sid of candidates) {
-    const items = await hub.list(sid, kind).catch(() => null);
+    const items = await (hub.listAll ? hub.listAll(sid, kind) : hub.list(sid, kind)).catch(() => null);
     const hit = items?.find((it) => view.exposeName(kind, sid, String(it.name)) === exposed);
     if (hit) return { serverId: sid, name: String(hit.name) };
   }

@@ -17,7 +17,18 @@ const McpTimeoutsSchema = z
   })
   .strict();
 
+/** A tool definition's pin: the sha256 (hex, optionally `sha256:`-prefixed) of its canonical JSON; stored lower-case, bare. */
+export const ToolPinHashSchema = z
+  .string()
+  .regex(/^(sha256:)?[0-9a-fA-F]{64}$/, 'must be a sha256 hex digest (64 hex digits, optionally prefixed by "sha256:")')
+  .transform((s) => s.replace(/^sha256:/, '').toLowerCase());
+
 const upstreamBase = {
+  /**
+   * Static pins by upstream tool name (`gateway tools list` shows each tool's hash): they win over approvals stored in the
+   * database, and a tool whose definition does not match its pin stays quarantined whatever an admin approves.
+   */
+  pins: z.record(z.string().min(1), ToolPinHashSchema).default({}),
   timeouts: McpTimeoutsSchema.default(McpTimeoutsSchema.parse({})),
   /** Connect at start (true) or on first use (false). */
   eager: z.boolean().default(true),
@@ -71,6 +82,23 @@ export const VirtualServerSchema = z
   })
   .strict();
 
+/**
+ * Tool pinning (rug-pull defence): each tool definition's hash is pinned at first sight (trust on first use) and a changed
+ * definition is held back until an admin approves it.
+ */
+export const ToolPinningSchema = z
+  .object({
+    /** enforce: a changed or unapproved tool is hidden and its calls denied; audit: recorded and flagged, still served; off: no pins. */
+    mode: z.enum(['off', 'audit', 'enforce']).default('enforce'),
+    /** A server seen for the first time (no pins yet): approve its tools as they are (trust on first use), or quarantine them all. */
+    newServers: z.enum(['approve', 'quarantine']).default('approve'),
+    /** A tool that appears on a server that already has pins: approve it at first sight, or quarantine it like a changed one. */
+    newTools: z.enum(['approve', 'quarantine']).default('approve'),
+    /** How stale a replica's copy of the pins may get when an approval cannot reach it through Redis (no REDIS_URL, the CLI on Postgres). */
+    refreshMs: z.number().int().positive().default(30_000),
+  })
+  .strict();
+
 export const McpSettingsSchema = z
   .object({
     /** Extra allowed `Origin` values (e.g. `https://app.example.com`); localhost origins are always allowed. */
@@ -84,9 +112,11 @@ export const McpSettingsSchema = z
     reconnectMaxMs: z.number().int().positive().default(30_000),
     /** Ping interval for connected upstreams; a failed ping reconnects. */
     healthIntervalMs: z.number().int().positive().default(30_000),
+    pinning: ToolPinningSchema.default(ToolPinningSchema.parse({})),
   })
   .strict();
 
 export type McpServerConfig = z.infer<typeof McpServerConfigSchema>;
 export type VirtualServerConfig = z.infer<typeof VirtualServerSchema>;
 export type McpSettings = z.infer<typeof McpSettingsSchema>;
+export type ToolPinningSettings = z.infer<typeof ToolPinningSchema>;
