@@ -5,6 +5,7 @@ import { when } from './format.js';
 import { RULES_TEMPLATE } from './forms.js';
 import { RulesField } from './key-page.js';
 import { CsrfField, Layout, Notice } from './layout.js';
+import { Table } from './table.js';
 
 export interface KeysPageProps {
   csrf: string;
@@ -61,28 +62,11 @@ export const KeysPage: FC<KeysPageProps> = ({ csrf, keys, teams, notice, error, 
     {keys.length === 0 ? (
       <p class="empty">No keys in the database yet (keys declared in gateway.yaml are edited there).</p>
     ) : (
-      <div class="scroll">
-        <table>
-          <caption class="sr-only">Virtual keys</caption>
-          <thead>
-            <tr>
-              <th scope="col">Id</th>
-              <th scope="col">Name</th>
-              <th scope="col">Team</th>
-              <th scope="col">Prefix</th>
-              <th scope="col">Status</th>
-              <th scope="col">Created</th>
-              <th scope="col">Expires</th>
-              <th scope="col">Actions</th>
-            </tr>
-          </thead>
-          <tbody>
-            {keys.map((k) => (
-              <KeyRow k={k} csrf={csrf} />
-            ))}
-          </tbody>
-        </table>
-      </div>
+      <Table caption="Virtual keys" columns={['Id', 'Name', 'Team', 'Prefix', 'Status', 'Created', 'Expires', 'Actions']}>
+        {keys.map((k) => (
+          <KeyRow k={k} csrf={csrf} />
+        ))}
+      </Table>
     )}
     <details class="card" open={draft?.form === 'key'}>
       <summary>Create a key</summary>
@@ -115,37 +99,22 @@ export const KeysPage: FC<KeysPageProps> = ({ csrf, keys, teams, notice, error, 
     {teams.length === 0 ? (
       <p class="empty">No teams.</p>
     ) : (
-      <div class="scroll">
-        <table>
-          <caption class="sr-only">Teams</caption>
-          <thead>
-            <tr>
-              <th scope="col">Id</th>
-              <th scope="col">Name</th>
-              <th scope="col">Source</th>
-              <th scope="col">Models</th>
-              <th scope="col">Tools</th>
-              <th scope="col">PII</th>
-            </tr>
-          </thead>
-          <tbody>
-            {teams.map((t) => (
-              <tr>
-                <th scope="row">
-                  <a class="mono" href={`/ui/teams/${encodeURIComponent(t.id)}`}>
-                    {t.id}
-                  </a>
-                </th>
-                <td>{t.name}</td>
-                <td>{t.source === 'config' ? 'gateway.yaml (read-only here)' : 'database'}</td>
-                <td class="mono">{t.policy.models.join(', ')}</td>
-                <td class="mono">{t.policy.tools.join(', ')}</td>
-                <td>{t.policy.pii ?? 'default'}</td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      </div>
+      <Table caption="Teams" columns={['Id', 'Name', 'Source', 'Models', 'Tools', 'PII']}>
+        {teams.map((t) => (
+          <tr>
+            <th scope="row">
+              <a class="mono" href={`/ui/teams/${encodeURIComponent(t.id)}`}>
+                {t.id}
+              </a>
+            </th>
+            <td>{t.name}</td>
+            <td>{t.source === 'config' ? 'gateway.yaml (read-only here)' : 'database'}</td>
+            <td class="mono">{t.policy.models.join(', ')}</td>
+            <td class="mono">{t.policy.tools.join(', ')}</td>
+            <td>{t.policy.pii ?? 'default'}</td>
+          </tr>
+        ))}
+      </Table>
     )}
     <details class="card" open={draft?.form === 'team'}>
       <summary>Create a team</summary>

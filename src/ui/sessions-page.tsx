@@ -5,6 +5,7 @@ import { seg, withQuery } from './admin-client.js';
 import type { KeyView, SessionView } from './api-types.js';
 import { apiFeatures } from './api-features.js';
 import { num, usdMicros, when } from './format.js';
+import { Table } from './table.js';
 import { Layout, Notice, render } from './layout.js';
 import { apiQuery, FilterForm, filtersOf } from './session-filters.js';
 import type { UiEnv } from './ui-env.js';
@@ -14,48 +15,30 @@ export const sessionHref = (id: string, key: string | null): string => `/ui/sess
 
 const clientOf = (s: SessionView): string => [s.client.name && `${s.client.name}${s.client.version ? ` ${s.client.version}` : ''}`, s.client.userAgent].filter(Boolean).join(' · ') || '–';
 
-const Table: FC<{ rows: SessionView[] }> = ({ rows }) => (
-  <div class="scroll">
-    <table>
-      <caption class="sr-only">Agent sessions, most recent first</caption>
-      <thead>
-        <tr>
-          <th scope="col">Session</th>
-          <th scope="col">Key</th>
-          <th scope="col">Team</th>
-          <th scope="col">Client</th>
-          <th scope="col">Last seen</th>
-          <th scope="col" class="n">Events</th>
-          <th scope="col" class="n">Tokens in / out</th>
-          <th scope="col" class="n">Cost</th>
-          <th scope="col">Policy</th>
-        </tr>
-      </thead>
-      <tbody>
-        {rows.map((s) => (
-          <tr>
-            <td>
-              <a class="mono" href={sessionHref(s.id, s.key)}>
-                {s.id}
-              </a>
-            </td>
-            <td class="mono">{s.key ?? '(open)'}</td>
-            <td>{s.team ?? '–'}</td>
-            <td>{clientOf(s)}</td>
-            <td class="nowrap">{when(s.lastSeen)}</td>
-            <td class="n">{num(s.events)}</td>
-            <td class="n">{`${num(s.totals.inputTokens)} / ${num(s.totals.outputTokens)}`}</td>
-            <td class="n">{usdMicros(s.totals.costMicros)}</td>
-            <td>
-              {s.totals.denials > 0 ? <span class="badge denied">{`${s.totals.denials} denied`}</span> : null}
-              {s.totals.redactions > 0 ? <span class="badge redacted">{`${s.totals.redactions} redacted`}</span> : null}
-              {s.totals.denials === 0 && s.totals.redactions === 0 ? <span class="muted">clean</span> : null}
-            </td>
-          </tr>
-        ))}
-      </tbody>
-    </table>
-  </div>
+const SessionsTable: FC<{ rows: SessionView[] }> = ({ rows }) => (
+  <Table caption="Agent sessions, most recent first" columns={['Session', 'Key', 'Team', 'Client', 'Last seen', { label: 'Events', n: true }, { label: 'Tokens in / out', n: true }, { label: 'Cost', n: true }, 'Policy']}>
+    {rows.map((s) => (
+      <tr>
+        <td>
+          <a class="mono" href={sessionHref(s.id, s.key)}>
+            {s.id}
+          </a>
+        </td>
+        <td class="mono">{s.key ?? '(open)'}</td>
+        <td>{s.team ?? '–'}</td>
+        <td>{clientOf(s)}</td>
+        <td class="nowrap">{when(s.lastSeen)}</td>
+        <td class="n">{num(s.events)}</td>
+        <td class="n">{`${num(s.totals.inputTokens)} / ${num(s.totals.outputTokens)}`}</td>
+        <td class="n">{usdMicros(s.totals.costMicros)}</td>
+        <td>
+          {s.totals.denials > 0 ? <span class="badge denied">{`${s.totals.denials} denied`}</span> : null}
+          {s.totals.redactions > 0 ? <span class="badge redacted">{`${s.totals.redactions} redacted`}</span> : null}
+          {s.totals.denials === 0 && s.totals.redactions === 0 ? <span class="muted">clean</span> : null}
+        </td>
+      </tr>
+    ))}
+  </Table>
 );
 
 export function sessionsRoutes(app: Hono<UiEnv>): void {
@@ -83,7 +66,7 @@ export function sessionsRoutes(app: Hono<UiEnv>): void {
           <p class="empty">No sessions match. Sessions appear once an agent calls the gateway (the trail is written within a second).</p>
         ) : (
           <>
-            <Table rows={list.data.data} />
+            <SessionsTable rows={list.data.data} />
             <nav class="pager" aria-label="Pages">
               {f.offset > 0 ? <a href={page(Math.max(0, f.offset - f.limit))}>← Newer</a> : <span />}
               <span class="muted">{`Sessions ${f.offset + 1}–${f.offset + list.data.data.length}`}</span>

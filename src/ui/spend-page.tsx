@@ -4,6 +4,7 @@ import type { FC } from 'hono/jsx';
 import { withQuery } from './admin-client.js';
 import type { BudgetView, SpendSeries, TopSession } from './api-types.js';
 import { num, usd, when } from './format.js';
+import { Table } from './table.js';
 import { Layout, Notice, render } from './layout.js';
 import { sessionHref } from './sessions-page.js';
 import type { UiEnv } from './ui-env.js';
@@ -49,31 +50,17 @@ const Totals: FC<{ d: SpendSeries }> = ({ d }) => {
     return { name: label(s), ...t };
   });
   return (
-    <div class="scroll">
-      <table>
-        <caption>{`Totals per ${d.groupBy}, ${when(d.from)} to ${when(d.to)}`}</caption>
-        <thead>
-          <tr>
-            <th scope="col">{d.groupBy === 'key' ? 'Key' : d.groupBy === 'team' ? 'Team' : 'Model'}</th>
-            <th scope="col" class="n">Cost</th>
-            <th scope="col" class="n">Input tokens</th>
-            <th scope="col" class="n">Output tokens</th>
-            <th scope="col" class="n">Requests</th>
-          </tr>
-        </thead>
-        <tbody>
-          {rows.map((r) => (
-            <tr>
-              <th scope="row" class="mono">{r.name}</th>
-              <td class="n">{usd(r.cost)}</td>
-              <td class="n">{num(r.tin)}</td>
-              <td class="n">{num(r.tout)}</td>
-              <td class="n">{num(r.req)}</td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
-    </div>
+    <Table caption={`Totals per ${d.groupBy}, ${when(d.from)} to ${when(d.to)}`} columns={[d.groupBy === 'key' ? 'Key' : d.groupBy === 'team' ? 'Team' : 'Model', { label: 'Cost', n: true }, { label: 'Input tokens', n: true }, { label: 'Output tokens', n: true }, { label: 'Requests', n: true }]} showCaption>
+      {rows.map((r) => (
+        <tr>
+          <th scope="row" class="mono">{r.name}</th>
+          <td class="n">{usd(r.cost)}</td>
+          <td class="n">{num(r.tin)}</td>
+          <td class="n">{num(r.tout)}</td>
+          <td class="n">{num(r.req)}</td>
+        </tr>
+      ))}
+    </Table>
   );
 };
 
@@ -81,78 +68,47 @@ const Budgets: FC<{ rows: BudgetView[] }> = ({ rows }) =>
   rows.length === 0 ? (
     <p class="empty">No key or team has a budget.</p>
   ) : (
-    <div class="scroll">
-      <table>
-        <caption class="sr-only">Budgets with their use in the current window</caption>
-        <thead>
-          <tr>
-            <th scope="col">Scope</th>
-            <th scope="col">Period</th>
-            <th scope="col" class="n">Limit</th>
-            <th scope="col" class="n">Spent</th>
-            <th scope="col">Use</th>
-            <th scope="col" class="n">Remaining</th>
-            <th scope="col">Resets</th>
-          </tr>
-        </thead>
-        <tbody>
-          {rows.map((b) => (
-            <tr>
-              <th scope="row">
-                <span class="muted">{`${b.scope} `}</span>
-                <span class="mono">{b.id}</span>
-                {b.name ? <span class="muted">{` (${b.name})`}</span> : null}
-              </th>
-              <td>{b.per === 'session' ? `${b.period}, per session` : b.period}</td>
-              <td class="n">{usd(b.limitUsd)}</td>
-              <td class="n">{b.spentUsd === null ? 'per session' : usd(b.spentUsd)}</td>
-              <td>
-                {b.spentUsd === null ? '–' : <meter min={0} max={b.limitUsd} low={b.limitUsd * 0.75} high={b.limitUsd * 0.9} optimum={0} value={Math.min(b.limitUsd, b.spentUsd + (b.reservedUsd ?? 0))} aria-label={`${b.scope} ${b.id} ${b.period} budget use`} />}
-              </td>
-              <td class="n">{b.remainingUsd === null ? '–' : usd(b.remainingUsd)}</td>
-              <td class="nowrap">{b.resetsAt ? when(b.resetsAt) : 'never (total)'}</td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
-    </div>
+    <Table caption="Budgets with their use in the current window" columns={['Scope', 'Period', { label: 'Limit', n: true }, { label: 'Spent', n: true }, 'Use', { label: 'Remaining', n: true }, 'Resets']}>
+      {rows.map((b) => (
+        <tr>
+          <th scope="row">
+            <span class="muted">{`${b.scope} `}</span>
+            <span class="mono">{b.id}</span>
+            {b.name ? <span class="muted">{` (${b.name})`}</span> : null}
+          </th>
+          <td>{b.per === 'session' ? `${b.period}, per session` : b.period}</td>
+          <td class="n">{usd(b.limitUsd)}</td>
+          <td class="n">{b.spentUsd === null ? 'per session' : usd(b.spentUsd)}</td>
+          <td>
+            {b.spentUsd === null ? '–' : <meter min={0} max={b.limitUsd} low={b.limitUsd * 0.75} high={b.limitUsd * 0.9} optimum={0} value={Math.min(b.limitUsd, b.spentUsd + (b.reservedUsd ?? 0))} aria-label={`${b.scope} ${b.id} ${b.period} budget use`} />}
+          </td>
+          <td class="n">{b.remainingUsd === null ? '–' : usd(b.remainingUsd)}</td>
+          <td class="nowrap">{b.resetsAt ? when(b.resetsAt) : 'never (total)'}</td>
+        </tr>
+      ))}
+    </Table>
   );
 
 const TopSessions: FC<{ rows: TopSession[] }> = ({ rows }) =>
   rows.length === 0 ? (
     <p class="empty">No sessions with cost in this range.</p>
   ) : (
-    <div class="scroll">
-      <table>
-        <caption class="sr-only">Sessions with the highest cost in the range</caption>
-        <thead>
-          <tr>
-            <th scope="col">Session</th>
-            <th scope="col">Key</th>
-            <th scope="col" class="n">Cost</th>
-            <th scope="col" class="n">Calls</th>
-            <th scope="col">First call</th>
-            <th scope="col">Last call</th>
-          </tr>
-        </thead>
-        <tbody>
-          {rows.map((s) => (
-            <tr>
-              <td>
-                <a class="mono" href={sessionHref(s.sessionId, s.keyId)}>
-                  {s.sessionId}
-                </a>
-              </td>
-              <td class="mono">{s.keyId ?? '(open)'}</td>
-              <td class="n">{usd(s.costUsd)}</td>
-              <td class="n">{num(s.calls)}</td>
-              <td class="nowrap">{when(s.firstAt)}</td>
-              <td class="nowrap">{when(s.lastAt)}</td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
-    </div>
+    <Table caption="Sessions with the highest cost in the range" columns={['Session', 'Key', { label: 'Cost', n: true }, { label: 'Calls', n: true }, 'First call', 'Last call']}>
+      {rows.map((s) => (
+        <tr>
+          <td>
+            <a class="mono" href={sessionHref(s.sessionId, s.keyId)}>
+              {s.sessionId}
+            </a>
+          </td>
+          <td class="mono">{s.keyId ?? '(open)'}</td>
+          <td class="n">{usd(s.costUsd)}</td>
+          <td class="n">{num(s.calls)}</td>
+          <td class="nowrap">{when(s.firstAt)}</td>
+          <td class="nowrap">{when(s.lastAt)}</td>
+        </tr>
+      ))}
+    </Table>
   );
 
 export function spendRoutes(app: Hono<UiEnv>): void {

@@ -3,6 +3,7 @@ import type { FC } from 'hono/jsx';
 import type { ToolPinView } from './api-types.js';
 import { when } from './format.js';
 import { CsrfField, Layout, Notice } from './layout.js';
+import { Table } from './table.js';
 
 export interface ToolsPageProps {
   csrf: string;
@@ -57,76 +58,46 @@ const Changes: FC<{ t: ToolPinView }> = ({ t }) => (
 );
 
 const Pending: FC<{ csrf: string; tools: ToolPinView[] }> = ({ csrf, tools }) => (
-  <div class="scroll">
-    <table>
-      <caption class="sr-only">Tools awaiting review</caption>
-      <thead>
-        <tr>
-          <th scope="col">Server</th>
-          <th scope="col">Tool</th>
-          <th scope="col">Status</th>
-          <th scope="col">Seen</th>
-          <th scope="col">Hashes</th>
-          <th scope="col">What changed</th>
-          <th scope="col">Actions</th>
-        </tr>
-      </thead>
-      <tbody>
-        {tools.map((t) => (
-          <tr data-tool={`${t.server}/${t.tool}`}>
-            <td class="mono">{t.server}</td>
-            <th scope="row" class="mono">{t.tool}</th>
-            <td>
-              <span class={`badge status-${t.status}`}>{t.status}</span>
-            </td>
-            <td class="nowrap">{when(t.changedAt)}</td>
-            <td class="mono nowrap">{`${short(t.approvedHash)} → ${short(t.pendingHash)}`}</td>
-            <td>
-              <Changes t={t} />
-            </td>
-            <td class="actions">
-              {t.configPin ? (
-                <span class="muted">pinned in gateway.yaml</span>
-              ) : (
-                <>
-                  <Review csrf={csrf} t={t} verb="approve" />
-                  {t.status === 'quarantined' ? <Review csrf={csrf} t={t} verb="reject" /> : null}
-                </>
-              )}
-            </td>
-          </tr>
-        ))}
-      </tbody>
-    </table>
-  </div>
+  <Table caption="Tools awaiting review" columns={['Server', 'Tool', 'Status', 'Seen', 'Hashes', 'What changed', 'Actions']}>
+    {tools.map((t) => (
+      <tr data-tool={`${t.server}/${t.tool}`}>
+        <td class="mono">{t.server}</td>
+        <th scope="row" class="mono">{t.tool}</th>
+        <td>
+          <span class={`badge status-${t.status}`}>{t.status}</span>
+        </td>
+        <td class="nowrap">{when(t.changedAt)}</td>
+        <td class="mono nowrap">{`${short(t.approvedHash)} → ${short(t.pendingHash)}`}</td>
+        <td>
+          <Changes t={t} />
+        </td>
+        <td class="actions">
+          {t.configPin ? (
+            <span class="muted">pinned in gateway.yaml</span>
+          ) : (
+            <>
+              <Review csrf={csrf} t={t} verb="approve" />
+              {t.status === 'quarantined' ? <Review csrf={csrf} t={t} verb="reject" /> : null}
+            </>
+          )}
+        </td>
+      </tr>
+    ))}
+  </Table>
 );
 
 const Approved: FC<{ tools: ToolPinView[] }> = ({ tools }) => (
-  <div class="scroll">
-    <table>
-      <caption class="sr-only">Approved tools</caption>
-      <thead>
-        <tr>
-          <th scope="col">Server</th>
-          <th scope="col">Tool</th>
-          <th scope="col">Hash</th>
-          <th scope="col">Approved</th>
-          <th scope="col">By</th>
-        </tr>
-      </thead>
-      <tbody>
-        {tools.map((t) => (
-          <tr>
-            <td class="mono">{t.server}</td>
-            <th scope="row" class="mono">{t.tool}</th>
-            <td class="mono" title={t.approvedHash ?? ''}>{short(t.approvedHash)}</td>
-            <td class="nowrap">{when(t.approvedAt)}</td>
-            <td>{t.approvedBy === 'first-use' ? 'first use' : (t.approvedBy ?? '–')}</td>
-          </tr>
-        ))}
-      </tbody>
-    </table>
-  </div>
+  <Table caption="Approved tools" columns={['Server', 'Tool', 'Hash', 'Approved', 'By']}>
+    {tools.map((t) => (
+      <tr>
+        <td class="mono">{t.server}</td>
+        <th scope="row" class="mono">{t.tool}</th>
+        <td class="mono" title={t.approvedHash ?? ''}>{short(t.approvedHash)}</td>
+        <td class="nowrap">{when(t.approvedAt)}</td>
+        <td>{t.approvedBy === 'first-use' ? 'first use' : (t.approvedBy ?? '–')}</td>
+      </tr>
+    ))}
+  </Table>
 );
 
 export const ToolsPage: FC<ToolsPageProps> = ({ csrf, tools, notice, error }) => {
