@@ -43,6 +43,8 @@ export function createMcpSessionsFor(deps: Deps): McpSessions {
     log: deps.log,
     store: createSessionStore(storage.redisUrl, mcp.sessionTtlMs, deps.log),
     sessionTtlMs: () => deps.runtime.config.mcp.sessionTtlMs,
+    // 2026-07-28 requestState keys derive from the admin key, so replicas with one config mint states each other accept.
+    stateSecret: deps.runtime.config.auth.adminKey,
   });
 }
 

@@ -1,8 +1,9 @@
-// The one place that reaches into MCP SDK internals; test/unit/sdk-adapter.test.ts fails when an SDK upgrade moves what it relies on.
+// The one place that reaches into MCP SDK internals (v1 for upstream clients, v2 for the inbound server); test/unit/sdk-adapter.test.ts fails when an SDK upgrade moves what it relies on.
 import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import type { Server } from '@modelcontextprotocol/sdk/server/index.js';
+import type { Server as V1Server } from '@modelcontextprotocol/sdk/server/index.js';
 import { Protocol, type RequestHandlerExtra } from '@modelcontextprotocol/sdk/shared/protocol.js';
 import type { Notification, Request, Result } from '@modelcontextprotocol/sdk/types.js';
+import { Server, type JSONRPCRequest, type Result as V2Result, type ServerContext } from '@modelcontextprotocol/server';
 import type { z } from 'zod';
 
 type AnyProtocol = Protocol<Request, Notification, Result>;
@@ -15,12 +16,12 @@ export interface RawRequest {
 }
 
 /**
- * Registers a handler with the base Protocol's setRequestHandler, past the Server's tools/call wrapper and the
+ * Registers a handler with the base Protocol's setRequestHandler, past the v1 Server's tools/call wrapper and the
  * Client's sampling/elicitation wrappers: they re-validate results against this SDK's schemas and would reject
  * or strip fields of relayed upstream data the gateway must pass on unchanged.
  */
 export function rawRequestHandler(
-  target: Client | Server,
+  target: Client | V1Server,
   schema: z.core.$ZodObject | z.ZodType,
   handler: (req: RawRequest, extra: RawExtra) => Promise<Record<string, unknown>>,
 ): void {
@@ -35,4 +36,26 @@ export function rawRequestHandler(
 export function nextRequestId(client: Client): number | undefined {
   const v = (client as unknown as { _requestMessageId?: unknown })._requestMessageId;
   return typeof v === 'number' ? v : undefined;
+}
+
+type Handler = (request: JSONRPCRequest, ctx: ServerContext) => Promise<V2Result>;
+
+/**
+ * The v2 Server the inbound side serves both protocol eras with. Its tools/call wrapper validates results against
+ * the SDK's schema (stripping or refusing content types and fields it does not model); wrapped as prompts/get,
+ * tools/call keeps the same input_required seam (era check, capability gate, requestState verification) and an
+ * upstream's result is relayed as it was sent.
+ */
+export class RelayServer extends Server {
+  protected override _wrapHandler(method: string, handler: Handler): Handler {
+    return super._wrapHandler(method === 'tools/call' ? 'prompts/get' : method, handler);
+  }
+}
+
+export type RelayHandler = (params: Record<string, unknown>, ctx: ServerContext) => Promise<Record<string, unknown>>;
+
+/** Registers a v2 handler on plain JSON params and results: the gateway relays what upstreams send, it does not model it. */
+export function relayHandler(server: Server, method: string, handler: RelayHandler): void {
+  const set = server.setRequestHandler as unknown as (this: Server, m: string, h: (req: JSONRPCRequest, ctx: ServerContext) => Promise<unknown>) => void;
+  set.call(server, method, (req, ctx) => handler((req.params ?? {}) as Record<string, unknown>, ctx));
 }

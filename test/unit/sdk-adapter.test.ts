@@ -4,8 +4,9 @@ import { InMemoryTransport } from '@modelcontextprotocol/sdk/inMemory.js';
 import { Server } from '@modelcontextprotocol/sdk/server/index.js';
 import { Protocol } from '@modelcontextprotocol/sdk/shared/protocol.js';
 import { CallToolRequestSchema, CreateMessageRequestSchema, type JSONRPCMessage } from '@modelcontextprotocol/sdk/types.js';
+import { createMcpHandler, Server as V2Server } from '@modelcontextprotocol/server';
 import { afterEach, describe, expect, it } from 'vitest';
-import { nextRequestId, rawRequestHandler, type RawExtra } from '../../src/mcp/sdk-adapter.js';
+import { nextRequestId, rawRequestHandler, RelayServer, relayHandler, type RawExtra } from '../../src/mcp/sdk-adapter.js';
 import { LooseResult } from '../../src/mcp/upstream/rpc.js';
 
 const open: Array<Client | Server> = [];
@@ -79,5 +80,54 @@ describe('rawRequestHandler', () => {
   it('is needed: the public Server.setRequestHandler still rejects a result this SDK does not model', async () => {
     const { client } = await pair((server) => server.setRequestHandler(CallToolRequestSchema, async () => FUTURE as never));
     await expect(client.request({ method: 'tools/call', params: { name: 't' } }, LooseResult)).rejects.toThrow(/Invalid tools\/call result/);
+  });
+});
+
+/** One tools/call through a v2 handler factory, on the modern revision or a stateless 2025 request; the result as the client reads it. */
+async function callThrough(make: () => V2Server, modern: boolean): Promise<Record<string, unknown>> {
+  const handler = createMcpHandler(make);
+  const envelope = { 'io.modelcontextprotocol/protocolVersion': '2026-07-28', 'io.modelcontextprotocol/clientInfo': { name: 'c', version: '1' }, 'io.modelcontextprotocol/clientCapabilities': {} };
+  const headers = { 'content-type': 'application/json', accept: 'application/json, text/event-stream', 'mcp-protocol-version': modern ? '2026-07-28' : '2025-11-25' };
+  const res = await handler.fetch(
+    new Request('http://localhost/mcp', {
+      method: 'POST',
+      headers: modern ? { ...headers, 'mcp-method': 'tools/call', 'mcp-name': 't' } : headers,
+      body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/call', params: { name: 't', arguments: {}, ...(modern ? { _meta: envelope } : {}) } }),
+    }),
+  );
+  const text = await res.text();
+  const json = text.startsWith('{') ? text : text.split('\n').find((l) => l.startsWith('data: '))!.slice(6);
+  await handler.close();
+  return (JSON.parse(json) as { result: Record<string, unknown> }).result;
+}
+
+// A text block with a vendor field and a content type no SDK models: a newer upstream may send both.
+const RELAYED = { content: [{ type: 'text', text: 'x', vendorX: 1 }, { type: 'hologram', beam: 7 }], vendor: { x: 1 } };
+const relayServer = () => {
+  const s = new RelayServer({ name: 'r', version: '1' }, { capabilities: { tools: {} } });
+  relayHandler(s, 'tools/call', async () => RELAYED);
+  return s;
+};
+
+describe('RelayServer (v2)', () => {
+  it.each([
+    ['2026-07-28', true],
+    ['2025-11-25', false],
+  ])('relays a tools/call result as the upstream sent it (%s)', async (_rev, modern) => {
+    const got = await callThrough(relayServer, modern);
+    expect(got.content).toEqual(RELAYED.content);
+    expect(got.vendor).toEqual(RELAYED.vendor);
+  });
+
+  // Why the override exists. If this starts failing after an upgrade, the v2 Server stopped re-validating tools/call
+  // results: the override may no longer be needed.
+  it('is needed: the plain v2 Server strips or refuses what its schema does not model', async () => {
+    const plain = () => {
+      const s = new V2Server({ name: 'p', version: '1' }, { capabilities: { tools: {} } });
+      relayHandler(s, 'tools/call', async () => RELAYED);
+      return s;
+    };
+    const got = await callThrough(plain, true).catch(() => null);
+    expect(got?.content).not.toEqual(RELAYED.content);
   });
 });

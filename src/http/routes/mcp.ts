@@ -1,10 +1,13 @@
-// MCP over Streamable HTTP at /mcp (federated) and /mcp/:id (one upstream or virtual server), legacy /sse + /messages.
-import { Hono, type Context } from 'hono';
+// MCP over Streamable HTTP at /mcp (federated) and /mcp/:id (one upstream or virtual server), each request served in the
+// protocol era it speaks (2026-07-28 stateless, or a 2025 session); legacy /sse + /messages.
+import { isLegacyRequest } from '@modelcontextprotocol/server';
+import { Hono, type Context, type MiddlewareHandler } from 'hono';
 import { asGatewayError, publicMessage } from '../../errors.js';
 import { originGuard } from '../../mcp/inbound/origin.js';
 import { rpcError } from '../../mcp/inbound/rpc-response.js';
 import type { McpSessions } from '../../mcp/inbound/sessions.js';
-import type { RequestFacts } from '../../mcp/inbound/request-facts.js';
+import type { McpRequest, RequestFacts } from '../../mcp/inbound/request-facts.js';
+import { onStreamEnd } from '../../mcp/inbound/stream-end.js';
 import { authenticate } from '../authenticate.js';
 import { limitRpcBody } from '../body-limit.js';
 import { MAX_JSON_DEPTH, nestsDeeper } from '../body.js';
@@ -13,38 +16,6 @@ import type { AppEnv } from '../context.js';
 const PATHS = ['/mcp', '/mcp/:id'];
 const TOO_DEEP = `Invalid Request: the message nests deeper than ${MAX_JSON_DEPTH} levels.`;
 const LEGACY = ['/sse', '/sse/:id', '/messages'];
-
-/** Ends the in-flight mark when a streamed response finishes or the client goes away. */
-function trackStream(res: Response, end: () => void): Response {
-  let done = false;
-  const finish = () => {
-    if (!done) (done = true), end();
-  };
-  if (!res.body) {
-    finish();
-    return res;
-  }
-  const reader = res.body.getReader();
-  const body = new ReadableStream<Uint8Array>({
-    async pull(ctrl) {
-      try {
-        const { value, done: last } = await reader.read();
-        if (last) {
-          ctrl.close();
-          finish();
-        } else ctrl.enqueue(value);
-      } catch (err) {
-        finish();
-        ctrl.error(err);
-      }
-    },
-    cancel(reason) {
-      finish();
-      return reader.cancel(reason);
-    },
-  });
-  return new Response(body, { status: res.status, statusText: res.statusText, headers: res.headers });
-}
 
 /** The MCP spec's session id: visible ASCII; ours are UUIDs, so anything long is not one of them. */
 const SESSION_ID = /^[\x21-\x7e]{1,256}$/;
@@ -55,9 +26,12 @@ function factsOf(c: Context<AppEnv>): RequestFacts {
   return { requestId: c.get('requestId'), principal: c.get('principal'), ...(agent !== undefined ? { agentSessionId: agent } : {}) };
 }
 
+/** Long-lived streams (a session's GET, a 2026-07-28 subscriptions/listen) must not hold up a graceful shutdown. */
+function isOpenEnded(method: string, body: unknown): boolean {
+  return method === 'GET' || (!!body && typeof body === 'object' && (body as { method?: unknown }).method === 'subscriptions/listen');
+}
+
 async function handle(mcp: McpSessions, c: Context<AppEnv>): Promise<Response> {
-  const sid = c.req.header('mcp-session-id');
-  if (sid !== undefined && !SESSION_ID.test(sid)) return rpcError(400, -32600, 'Bad Request: Mcp-Session-Id must be 1-256 visible ASCII characters.');
   let body: unknown;
   if (c.req.method === 'POST') {
     const text = await c.req.text(); // limitRpcBody has bounded it
@@ -68,20 +42,50 @@ async function handle(mcp: McpSessions, c: Context<AppEnv>): Promise<Response> {
     }
     if (nestsDeeper(body, MAX_JSON_DEPTH)) return rpcError(400, -32600, TOO_DEEP);
   }
-  const res = await mcp.handle({ ...factsOf(c), raw: c.req.raw, route: c.req.param('id') ?? '', body });
+  const req: McpRequest = { ...factsOf(c), raw: c.req.raw, route: c.req.param('id') ?? '', body };
+  let res: Response;
+  // The SDK's own classification: a request with the per-request `_meta` envelope (or a modern MCP-Protocol-Version) is 2026-07-28.
+  if (await isLegacyRequest(c.req.raw, body)) {
+    const sid = c.req.header('mcp-session-id');
+    if (sid !== undefined && !SESSION_ID.test(sid)) return rpcError(400, -32600, 'Bad Request: Mcp-Session-Id must be 1-256 visible ASCII characters.');
+    res = await mcp.handle(req);
+  } else {
+    res = await mcp.modern.handle(req);
+  }
   const end = c.get('deferEnd')();
-  // The standalone GET stream lives as long as the session: it must not hold up a graceful shutdown.
-  if (c.req.method === 'GET') {
+  if (isOpenEnded(c.req.method, body)) {
     end();
     return res;
   }
-  return trackStream(res, end);
+  return onStreamEnd(res, end);
+}
+
+const MODERN_REVISION = /^\d{4}-\d{2}-\d{2}$/;
+
+/**
+ * The gateway's own JSON-RPC errors (401, 403, 413, bad JSON) carry `id: null` as JSON-RPC 2.0 and 2025 clients expect;
+ * the 2026-07-28 schema has no null id, so for a client that speaks it the field is left out.
+ */
+function modernErrorIds(): MiddlewareHandler<AppEnv> {
+  return async (c, next) => {
+    await next();
+    const version = c.req.header('mcp-protocol-version') ?? '';
+    if (!MODERN_REVISION.test(version) || version < '2026-07-28' || c.res.status < 400) return;
+    if (!c.res.headers.get('content-type')?.includes('application/json')) return;
+    const body = (await c.res.clone().json().catch(() => null)) as Record<string, unknown> | null;
+    if (!body || body.id !== null) return;
+    delete body.id;
+    const headers = new Headers(c.res.headers);
+    headers.delete('content-length');
+    c.res = new Response(JSON.stringify(body), { status: c.res.status, headers });
+  };
 }
 
 export function mcpRoutes(mcp: McpSessions): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
   // Rebuilt when a reload brings a new config: allowedOrigins and allowedHosts apply without a restart.
   let guard: { config: object; check: ReturnType<typeof originGuard> } | null = null;
+  for (const p of PATHS) app.use(p, modernErrorIds());
   for (const p of [...PATHS, ...LEGACY]) {
     app.use(p, async (c, next) => {
       const config = c.get('deps').runtime.config;
@@ -106,7 +110,7 @@ export function mcpRoutes(mcp: McpSessions): Hono<AppEnv> {
       return rpcError(400, -32700, 'Parse error: Invalid JSON');
     }
     if (nestsDeeper(body, MAX_JSON_DEPTH)) return rpcError(400, -32600, TOO_DEEP);
-    return mcp.legacy.post(c.req.query('sessionId'), factsOf(c), body, c.req.raw.headers);
+    return mcp.legacy.post(c.req.query('sessionId'), factsOf(c), body, c.req.raw);
   });
   app.onError((err, c) => {
     const e = asGatewayError(err);

@@ -1,7 +1,6 @@
 // Legacy HTTP+SSE transport (2024-11-05): GET /sse opens the stream, POST /messages?sessionId= carries client messages.
 import { randomUUID } from 'node:crypto';
-import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
-import type { JSONRPCMessage } from '@modelcontextprotocol/sdk/types.js';
+import type { JSONRPCMessage, Transport } from '@modelcontextprotocol/server';
 import type { Principal } from '../../policy/types.js';
 import { emptyView } from '../upstream/catalog.js';
 import { factsAuthInfo, type RequestFacts } from './request-facts.js';
@@ -53,8 +52,8 @@ interface LegacySession {
 
 export interface LegacySse {
   open(route: string, principal: Principal): Promise<Response>;
-  /** One POST /messages: `facts` are the gateway's, for the handlers of the messages it carries. */
-  post(sessionId: string | undefined, facts: RequestFacts, body: unknown, headers: Headers): Promise<Response>;
+  /** One POST /messages: `facts` are the gateway's, for the handlers of the messages it carries; `raw` gives them its headers. */
+  post(sessionId: string | undefined, facts: RequestFacts, body: unknown, raw: Request): Promise<Response>;
   /** After a config reload: re-resolve each session's route; a client whose view changed is told list_changed. */
   refresh(): void;
   close(): Promise<void>;
@@ -100,12 +99,12 @@ export function createLegacySse(parts: InboundParts): LegacySse {
       await server.connect(transport);
       return new Response(transport.stream, { headers: { 'content-type': 'text/event-stream', 'cache-control': 'no-cache, no-transform', connection: 'keep-alive' } });
     },
-    async post(sessionId, facts, body, headers) {
+    async post(sessionId, facts, body, raw) {
       if (!sessionId) return rpcError(400, -32000, 'Bad Request: sessionId query parameter is required');
       const s = sessions.get(sessionId);
       if (!s || s.info.principal.keyId !== facts.principal.keyId) return rpcError(404, -32001, 'Session not found');
       s.info.principal = facts.principal;
-      const extra = { requestInfo: { headers: Object.fromEntries(headers.entries()) }, authInfo: factsAuthInfo(facts) };
+      const extra = { request: raw, authInfo: factsAuthInfo(facts) };
       for (const m of Array.isArray(body) ? body : [body]) s.transport.onmessage?.(m as JSONRPCMessage, extra);
       return new Response('Accepted', { status: 202 });
     },

@@ -1,6 +1,6 @@
 // What the HTTP edge knows of one inbound MCP request (the gateway's request id, agent session, caller), carried to handlers.
 import { randomUUID } from 'node:crypto';
-import type { AuthInfo } from '@modelcontextprotocol/sdk/server/auth/types.js';
+import type { AuthInfo } from '@modelcontextprotocol/server';
 import type { Principal } from '../../policy/types.js';
 
 export interface RequestFacts {
@@ -9,6 +9,15 @@ export interface RequestFacts {
   /** `x-session-id` as the request-context middleware accepted it; absent when the client sent none. */
   agentSessionId?: string;
   principal: Principal;
+}
+
+/** One HTTP request to an MCP route, as the route hands it to either protocol era. */
+export interface McpRequest extends RequestFacts {
+  raw: Request;
+  /** '' for federated /mcp, else the upstream or virtual server id of /mcp/<id>. */
+  route: string;
+  /** The parsed POST body, when there is one. */
+  body?: unknown;
 }
 
 const FACTS = 'io.github.mcp-agent-gateway/request';

@@ -1,29 +1,22 @@
-// MCP sessions over Streamable HTTP: create on initialize, 400/404 rules, rebuild from the store on any replica, fan-out.
+// MCP sessions of the 2025 era over Streamable HTTP (create on initialize, 400/404 rules, rebuild from the store on any replica, fan-out), beside the stateless 2026-07-28 serving.
 import { randomUUID } from 'node:crypto';
-import type { Server } from '@modelcontextprotocol/sdk/server/index.js';
-import { WebStandardStreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/webStandardStreamableHttp.js';
+import { WebStandardStreamableHTTPServerTransport } from '@modelcontextprotocol/server';
 import type { Principal } from '../../policy/types.js';
+import type { RelayServer } from '../sdk-adapter.js';
 import { emptyView } from '../upstream/catalog.js';
+import { createInputFlows } from './input-flows.js';
 import { createLegacySse, type LegacySse } from './legacy-sse.js';
-import { factsAuthInfo, type RequestFacts } from './request-facts.js';
+import { createModernMcp, type ModernMcp } from './modern.js';
+import { factsAuthInfo, type McpRequest } from './request-facts.js';
 import { rpcError } from './rpc-response.js';
 import { createInboundServer, type InboundParts, type SessionInfo } from './server.js';
 import type { SessionRecord, SessionStore } from './session-store.js';
 
-/** Kept for callers that imported it from here; it lives in rpc-response.ts. */
-
 interface LocalSession extends SessionInfo {
   route: string;
-  server: Server;
+  server: RelayServer;
   transport: WebStandardStreamableHTTPServerTransport;
   lastSeen: number;
-}
-
-export interface McpRequest extends RequestFacts {
-  raw: Request;
-  route: string;
-  /** The parsed POST body, when there is one. */
-  body?: unknown;
 }
 
 export interface McpSessionsOptions extends InboundParts {
@@ -31,10 +24,15 @@ export interface McpSessionsOptions extends InboundParts {
   store: SessionStore;
   /** Idle time after which this replica forgets a session (read on each sweep, so a reload applies). */
   sessionTtlMs(): number;
+  /** The secret 2026-07-28 requestState keys derive from (replicas sharing it verify each other's); else a key of this process. */
+  stateSecret?: string | undefined;
 }
 
 export interface McpSessions {
+  /** A 2025-era request (initialize, or one carrying Mcp-Session-Id). */
   handle(req: McpRequest): Promise<Response>;
+  /** 2026-07-28 requests: stateless, no session. */
+  modern: ModernMcp;
   /** Sessions of the legacy HTTP+SSE transport (/sse + /messages). */
   legacy: LegacySse;
   /** After a config reload: each session's route is looked up in the new catalog; a client whose view changed is told list_changed. */
@@ -123,6 +121,7 @@ export function createMcpSessions(opts: McpSessionsOptions): McpSessions {
   }
 
   const legacy = createLegacySse(opts);
+  const modern = createModernMcp({ ...opts, flows: createInputFlows({ secret: opts.stateSecret }) });
   const unlisten = hub.listen({
     onListChanged(sid, kinds) {
       for (const s of local.values()) {
@@ -167,6 +166,7 @@ export function createMcpSessions(opts: McpSessionsOptions): McpSessions {
       s.principal = req.principal;
       return s.transport.handleRequest(req.raw, { ...(req.body === undefined ? {} : { parsedBody: req.body }), authInfo: factsAuthInfo(req) });
     },
+    modern,
     legacy,
     refresh() {
       const catalog = opts.catalog();
@@ -179,10 +179,12 @@ export function createMcpSessions(opts: McpSessionsOptions): McpSessions {
         void s.server.sendResourceListChanged().catch(() => undefined);
       }
       legacy.refresh();
+      modern.refresh();
     },
     localCount: () => local.size,
     async close() {
       await legacy.close();
+      await modern.close();
       clearInterval(sweep);
       unlisten();
       await Promise.all([...local.values()].map((s) => release(s)));
