@@ -37,7 +37,7 @@ export function createMcpSessionsFor(deps: Deps): McpSessions {
   const { storage, mcp } = deps.runtime.config;
   return createMcpSessions({
     // Tool lists pass the pinning guard: held-back tools are left out, and approvals reach open sessions as list_changed.
-    hub: guardedHub(deps.hub, deps.toolGuard),
+    hub: guardedHub(deps.hub, deps.toolGuard, deps.definitionScan),
     catalog: () => deps.runtime.catalog,
     operate: (ctx, op) => runMcpOperation(deps, ctx, op),
     log: deps.log,

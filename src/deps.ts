@@ -2,6 +2,7 @@
 import type { GatewayConfig } from './config.js';
 import { createInflight, type Inflight } from './http/inflight.js';
 import { createLogger, type Logger } from './log.js';
+import { createDefinitionScanner, type DefinitionScanner } from './mcp/guard/definition-scan.js';
 import { createToolGuard, TOOL_PINS_CHANNEL, type ToolGuard } from './mcp/guard/tool-pins.js';
 import { createHub, type Hub } from './mcp/upstream/hub.js';
 import { closeUpstreamAgents } from './providers/http.js';
@@ -62,6 +63,8 @@ export interface Deps extends RuntimeAliases {
   hub: Hub;
   /** Tool pinning: which upstream tools may be listed and called (definitions pinned, changed ones held back). */
   toolGuard: ToolGuard;
+  /** The prompt-injection scan of upstream definitions and results (findings logged and counted; blocks in block mode). */
+  definitionScan: DefinitionScanner;
   /** Reviewing pinned tool definitions (admin API and console). */
   toolPins: ToolPinsService;
   inflight: Inflight;
@@ -105,8 +108,21 @@ export async function createDeps(config: GatewayConfig, opts: { log?: Logger } =
   const checkpoints = createCheckpoints(config, repo, log);
   const pinsRepo = toolPinsRepo(database.db);
   const staticPins = (sid: string) => deps.runtime.config.mcpServers[sid]?.pins ?? NO_PINS;
-  // A definition scan (the injection scanner) plugs in as `scan`: called at each first sight and change of a tool.
-  const toolGuard = createToolGuard({ repo: pinsRepo, hub, settings: () => deps.runtime.config.mcp.pinning, staticPins, log, metrics: { toolDrift: (s, k) => deps.metrics.toolDrift(s, k), toolsQuarantined: (s, n) => deps.metrics.toolsQuarantined(s, n) } });
+  const definitionScan = createDefinitionScanner({
+    settings: () => deps.runtime.config.mcp.injectionScan,
+    pinning: () => deps.runtime.config.mcp.pinning.mode !== 'off',
+    log,
+    metrics: { injectionFindings: (s, k, r, v) => deps.metrics.injectionFindings(s, k, r, v) },
+  });
+  const toolGuard = createToolGuard({
+    repo: pinsRepo,
+    hub,
+    settings: () => deps.runtime.config.mcp.pinning,
+    staticPins,
+    log,
+    metrics: { toolDrift: (s, k) => deps.metrics.toolDrift(s, k), toolsQuarantined: (s, n) => deps.metrics.toolsQuarantined(s, n) },
+    scan: definitionScan.pinHook,
+  });
   const runtime = buildRuntime(config, { repo, redis, policyStores, health, log });
   const semantic = lazySemanticIndex(() => createSemanticIndex({ db: database.db, logger: log, maxCandidates: config.cache.semanticMaxCandidates }));
   const cacheStore = redis ? createRedisStore(redis.client, log, config.policy.redisCommandTimeoutMs) : createMemoryStore(config.cache.memoryMaxBytes);
@@ -124,6 +140,7 @@ export async function createDeps(config: GatewayConfig, opts: { log?: Logger } =
     health,
     hub,
     toolGuard,
+    definitionScan,
     toolPins: createToolPinsService({
       repo: pinsRepo,
       staticPins,

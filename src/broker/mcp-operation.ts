@@ -3,6 +3,9 @@ import type { JsonObject } from '../mcp/upstream/rpc.js';
 
 export type McpMethod = 'tools/call' | 'resources/read' | 'prompts/get';
 
+/** The door an MCP operation is recorded and counted under. */
+export const MCP_DOOR = { 'tools/call': 'tool', 'resources/read': 'resource', 'prompts/get': 'prompt' } as const;
+
 export interface McpOperation {
   method: McpMethod;
   serverId: string;

@@ -5,10 +5,9 @@ import type { PolicyContext } from '../policy/engine.js';
 import type { AuditKind, CacheMark } from '../tracing/call-record.js';
 import { recordCall } from '../tracing/record-call.js';
 import type { McpCallContext } from './context.js';
-import type { McpOperation, Outcome } from './mcp-operation.js';
+import { MCP_DOOR, type McpOperation, type Outcome } from './mcp-operation.js';
 
 const KIND: Record<McpOperation['method'], AuditKind> = { 'tools/call': 'tool_call', 'resources/read': 'resource_read', 'prompts/get': 'prompt_get' };
-const DOOR = { 'tools/call': 'tool', 'resources/read': 'resource', 'prompts/get': 'prompt' } as const;
 
 export function finishMcpCall(deps: Deps, ctx: McpCallContext, op: McpOperation, outcome: Outcome, m: { upstreamMs?: number; pctx?: PolicyContext; cache?: CacheMark } = {}): void {
   const isError = outcome.kind === 'result' && outcome.result.isError === true;
@@ -19,7 +18,7 @@ export function finishMcpCall(deps: Deps, ctx: McpCallContext, op: McpOperation,
   const args = outcome.kind === 'denied' ? { ...op.params, arguments: undefined } : pctx && pctx.input !== null && op.method !== 'resources/read' ? { ...op.params, ...(pctx.input as object) } : op.params;
   recordCall(deps, {
     kind: KIND[op.method],
-    door: DOOR[op.method],
+    door: MCP_DOOR[op.method],
     endpoint: `mcp.${op.method}`,
     principal: { keyId: ctx.principal?.keyId ?? ctx.keyId, teamId: ctx.principal?.teamId ?? null },
     sessionId: ctx.sessionId,
@@ -42,7 +41,7 @@ export function finishMcpCall(deps: Deps, ctx: McpCallContext, op: McpOperation,
     originalRequest: { method: op.method, params: op.params },
     ...(m.cache ? { cache: m.cache } : {}),
   });
-  if (m.cache) deps.metrics.cache(DOOR[op.method], m.cache.status, null);
+  if (m.cache) deps.metrics.cache(MCP_DOOR[op.method], m.cache.status, null);
 }
 
 /** With `audit.failClosed`, an MCP call is refused while the trail cannot record it: a readable tool error, else a JSON-RPC error. */

@@ -6,13 +6,13 @@ import { UpstreamUnavailableError } from '../mcp/upstream/upstream.js';
 import { federatedName } from '../mcp/upstream/catalog.js';
 import { admit, applyOutput, denialError, settle } from './admission.js';
 import { resultView } from './mcp-content.js';
-import type { PolicyContext } from '../policy/engine.js';
 import type { McpCallContext } from './context.js';
 import { auditRefusal, finishMcpCall as after } from './mcp-record.js';
-import type { McpOperation } from './mcp-operation.js';
+import { MCP_DOOR, type McpOperation } from './mcp-operation.js';
 import { lookupTool, saveTool } from './tool-cache.js';
+import { guardRefusal, screenResult } from './mcp-guards.js';
+import { SCAN_RULE } from '../mcp/guard/definition-scan.js';
 
-const DOOR = { 'tools/call': 'tool', 'resources/read': 'resource', 'prompts/get': 'prompt' } as const;
 
 /** Policy before the call: the same engine as model calls (authorize, rate limit, budget, PII on arguments). */
 function before(deps: Deps, ctx: McpCallContext, op: McpOperation) {
@@ -21,7 +21,7 @@ function before(deps: Deps, ctx: McpCallContext, op: McpOperation) {
   // What reaches the upstream and the trail: the arguments and `_meta` (PII scans both; resource reads have neither).
   const input = op.method === 'resources/read' ? null : { arguments: args, ...(meta ? { _meta: meta } : {}) };
   return admit(deps, {
-    door: DOOR[op.method],
+    door: MCP_DOOR[op.method],
     principal: ctx.principal,
     sessionId: ctx.sessionId,
     requestId: ctx.requestId,
@@ -33,21 +33,6 @@ function before(deps: Deps, ctx: McpCallContext, op: McpOperation) {
       ...(op.method === 'prompts/get' ? { prompt: op.target } : {}),
     },
   });
-}
-
-const PIN_RULE = 'tool_pinning';
-
-/**
- * The call path's pinning check (after the access rules, so a caller who may not use the tool learns nothing of it):
- * a held-back tool's denial reason, else null; in audit mode a changed tool runs with a `flagged` decision in the trail.
- */
-async function pinned(deps: Deps, op: McpOperation, pctx: PolicyContext): Promise<string | null> {
-  const pin = await deps.toolGuard.check(op.serverId, op.target);
-  if (pin.verdict === 'ok') return null;
-  pctx.decisions.push({ step: PIN_RULE, decision: pin.verdict === 'held' ? 'denied' : 'flagged', rule: PIN_RULE, reason: pin.reason });
-  if (pin.verdict === 'flagged') return null;
-  deps.metrics.denial({ door: 'tool', code: 'forbidden', rule: PIN_RULE });
-  return pin.reason;
 }
 
 /** A tool failure the agent's model can read, in place of a protocol error. */
@@ -76,13 +61,13 @@ export async function runMcpOperation(deps: Deps, ctx: McpCallContext, op: McpOp
     throw new RpcError(ErrorCode.InternalError, publicMessage(err), { code: err.code });
   }
   const { pctx, admission } = admitted;
-  if (admission.ok && op.method === 'tools/call') {
-    const pin = await pinned(deps, op, pctx);
-    if (pin) {
-      settle(admission, { ok: false });
-      after(deps, ctx, op, { kind: 'denied', reason: pin, status: 403, code: 'forbidden' }, { pctx });
-      return toolError(`Denied by gateway policy (${PIN_RULE}): ${pin}`);
-    }
+  const refusal = admission.ok ? await guardRefusal(deps, op, pctx) : null;
+  if (admission.ok && refusal) {
+    settle(admission, { ok: false });
+    after(deps, ctx, op, { kind: 'denied', reason: refusal.reason, status: 403, code: 'forbidden' }, { pctx });
+    const text = `Denied by gateway policy (${refusal.rule}): ${refusal.reason}`;
+    if (op.method === 'tools/call') return toolError(text);
+    throw new RpcError(ErrorCode.InvalidRequest, text, { code: 'forbidden', rule: refusal.rule });
   }
   if (!admission.ok) {
     const d = admission.denial;
@@ -110,9 +95,15 @@ export async function runMcpOperation(deps: Deps, ctx: McpCallContext, op: McpOp
     );
     settle(admission, { ok: raw.isError !== true });
     const view = resultView(op.method, raw);
-    const result = admission.hooks.some((h) => h.output) ? view.apply(applyOutput(admission.hooks, view.view)) : raw;
-    after(deps, ctx, op, { kind: 'result', result }, { upstreamMs: performance.now() - sent, pctx, ...(cached ? { cache: cached.mark } : {}) });
-    if (cached) saveTool(deps, cached, result);
+    const shown = admission.hooks.some((h) => h.output) ? view.apply(applyOutput(admission.hooks, view.view)) : raw;
+    const { result, withheld } = screenResult(deps, op, pctx, shown);
+    const upstreamMs = performance.now() - sent;
+    if (result === null) {
+      after(deps, ctx, op, { kind: 'denied', reason: 'result withheld by the prompt-injection scan', status: 403, code: 'forbidden' }, { upstreamMs, pctx });
+      throw new RpcError(ErrorCode.InvalidRequest, `The gateway withheld this ${op.method === 'prompts/get' ? 'prompt' : 'resource'}: it matched the prompt-injection scan.`, { code: 'forbidden', rule: SCAN_RULE });
+    }
+    after(deps, ctx, op, { kind: 'result', result }, { upstreamMs, pctx, ...(cached ? { cache: cached.mark } : {}) });
+    if (cached && !withheld) saveTool(deps, cached, result);
     return result;
   } catch (err) {
     settle(admission, { ok: false });

@@ -18,3 +18,19 @@ export async function startTestGateway(raw: Record<string, unknown>, env: Record
   const deps = await createDeps(config, { log: createLogger(process.env.TEST_LOG_LEVEL ?? 'silent') });
   return startGateway(deps);
 }
+
+/** A JSON answer from the admin API, as the tests read it. */
+export interface AdminAnswer {
+  status: number;
+  json: any;
+}
+
+/** One admin API call with the admin key; a string body is sent as is (for malformed-body tests). */
+export async function adminCall(gw: RunningGateway, adminKey: string, method: string, path: string, body?: unknown): Promise<AdminAnswer> {
+  const res = await fetch(`${gw.url}/admin${path}`, {
+    method,
+    headers: { authorization: `Bearer ${adminKey}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+    body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
+  });
+  return { status: res.status, json: await res.json() };
+}

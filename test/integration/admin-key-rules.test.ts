@@ -2,7 +2,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { hashKey } from '../../src/policy/key-format.js';
 import type { RunningGateway } from '../../src/server.js';
-import { startTestGateway } from '../helpers/gateway.js';
+import { adminCall, startTestGateway } from '../helpers/gateway.js';
 
 const ADMIN = 'admin-key-rules-0123456789abcdef';
 const CONFIG_KEY = 'sk-config-declared-0123456789abcdef';
@@ -13,16 +13,8 @@ const config = {
   auth: { keyCacheTtlMs: 600_000 },
 };
 
-type Answer = { status: number; json: any };
 
-async function admin(gw: RunningGateway, method: string, path: string, body?: unknown): Promise<Answer> {
-  const res = await fetch(`${gw.url}/admin${path}`, {
-    method,
-    headers: { authorization: `Bearer ${ADMIN}`, 'content-type': 'application/json' },
-    body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
-  });
-  return { status: res.status, json: await res.json() };
-}
+const admin = (gw: RunningGateway, method: string, path: string, body?: unknown) => adminCall(gw, ADMIN, method, path, body);
 
 async function chat(gw: RunningGateway, key: string, model: string): Promise<number> {
   const res = await fetch(`${gw.url}/v1/chat/completions`, {

@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { remoteToolPinsService } from '../../src/admin/cli-remote.js';
 import { definitionHash, toolDefinition } from '../../src/mcp/guard/tool-definition.js';
 import type { RunningGateway } from '../../src/server.js';
-import { startTestGateway } from '../helpers/gateway.js';
+import { adminCall, startTestGateway } from '../helpers/gateway.js';
 import { connect, KEYS, textOf, until } from '../helpers/mcp.js';
 import { lookupTool, otherTool, startMutableServer, type MutableServer } from '../helpers/mcp-mutable-server.js';
 
@@ -33,14 +33,7 @@ async function client(gw: RunningGateway, session?: string): Promise<{ c: Client
   return { c, changed: () => n };
 }
 
-async function admin(gw: RunningGateway, method: string, path: string, body?: unknown): Promise<{ status: number; json: Json }> {
-  const res = await fetch(`${gw.url}/admin${path}`, {
-    method,
-    headers: { authorization: `Bearer ${ADMIN}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  return { status: res.status, json: (await res.json()) as Json };
-}
+const admin = (gw: RunningGateway, method: string, path: string, body?: unknown) => adminCall(gw, ADMIN, method, path, body);
 
 const names = async (c: Client) => (await c.listTools()).tools.map((t) => t.name).sort();
 

@@ -4,7 +4,7 @@ import { SSEClientTransport } from '@modelcontextprotocol/sdk/client/sse.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../../src/admin/cli.js';
 import type { RunningGateway } from '../../src/server.js';
-import { startTestGateway } from '../helpers/gateway.js';
+import { adminCall, startTestGateway } from '../helpers/gateway.js';
 import { connect, startFixture, type Fixture } from '../helpers/mcp.js';
 
 const ADMIN = 'admin-key-for-tests-0123456789';
@@ -13,14 +13,7 @@ let a: RunningGateway;
 let b: RunningGateway;
 const keys: Record<'good' | 'revoked' | 'expired' | 'narrow', string> = { good: '', revoked: '', expired: '', narrow: '' };
 
-async function admin(gw: RunningGateway, method: string, path: string, body?: unknown): Promise<{ status: number; json: any }> {
-  const res = await fetch(`${gw.url}/admin${path}`, {
-    method,
-    headers: { authorization: `Bearer ${ADMIN}`, 'content-type': 'application/json' },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  return { status: res.status, json: await res.json() };
-}
+const admin = (gw: RunningGateway, method: string, path: string, body?: unknown) => adminCall(gw, ADMIN, method, path, body);
 
 beforeAll(async () => {
   fixture = await startFixture();

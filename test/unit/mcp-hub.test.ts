@@ -95,6 +95,9 @@ describe('hub over in-memory transports', () => {
     expect({ added: again.added, removed: again.removed, restarted: again.restarted }).toEqual({ added: [], removed: [], restarted: [] });
     await again.closed;
     expect(connections).toEqual({ a: 1, b: 2, c: 1 });
+    // A new tool pin is judged at the next listing: the connection stays.
+    const pinned = hub.reconcile({ b: { ...server('http://b.test/v2'), pins: { lookup: 'a'.repeat(64) } }, c: server('http://c.test/v1') } as never, settings);
+    expect(pinned.restarted).toEqual([]);
   });
 
   it('keeps a cached listing per server and drops it when that server restarts', async () => {

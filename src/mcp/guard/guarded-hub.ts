@@ -1,5 +1,6 @@
-// The hub as inbound MCP sessions see it: tool lists pass the pinning guard, and an approval tells sessions their tools changed.
+// The hub as inbound MCP sessions see it: lists pass the pinning guard and the injection scan; an approval tells sessions their tools changed.
 import type { Hub } from '../upstream/hub.js';
+import type { DefinitionScanner } from './definition-scan.js';
 import type { ToolGuard } from './tool-pins.js';
 
 export type InboundHub = Pick<Hub, 'list' | 'request' | 'subscribe' | 'unsubscribe' | 'listen'> & {
@@ -7,11 +8,13 @@ export type InboundHub = Pick<Hub, 'list' | 'request' | 'subscribe' | 'unsubscri
   listAll: Hub['list'];
 };
 
-export function guardedHub(hub: Hub, guard: ToolGuard): InboundHub {
+export function guardedHub(hub: Hub, guard: ToolGuard, scan: DefinitionScanner): InboundHub {
   return {
     list: async (sid, kind) => {
       const items = await hub.list(sid, kind);
-      return kind === 'tools' ? guard.usable(sid, items) : items;
+      // The scan reads the upstream's own list (memoised per fetched list); pinning then holds back what it must.
+      const shown = scan.visible(sid, kind, items);
+      return kind === 'tools' ? guard.usable(sid, shown) : shown;
     },
     listAll: (sid, kind) => hub.list(sid, kind),
     request: (sid, msg, opts) => hub.request(sid, msg, opts),

@@ -1,6 +1,6 @@
 // The injection scan settings (mode, result scanning, allow list) and the pure decision they drive.
 import { z } from 'zod';
-import { mcpServerIdSchema } from '../upstream/config-schema.js';
+import { mcpServerIdSchema } from '../upstream/server-id.js';
 import { INJECTION_RULES, type Finding, type InjectionRule } from './injection-types.js';
 
 const AllowEntrySchema = z

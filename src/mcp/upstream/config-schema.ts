@@ -1,10 +1,8 @@
 // The zod schemas for the MCP parts of gateway.yaml: upstream servers, virtual servers, transport security.
 import { z } from 'zod';
+import { DEFAULT_INJECTION_SCAN, InjectionScanConfigSchema } from '../guard/scan-config.js';
 
-/** Server ids appear in tool names (`<id>__<tool>`) and URI prefixes (`<id>+<uri>`), so they stay scheme-safe. */
-export const mcpServerIdSchema = z
-  .string()
-  .regex(/^[a-zA-Z][a-zA-Z0-9-]{0,39}$/, 'must start with a letter and hold only letters, digits and "-" (at most 40)');
+export { mcpServerIdSchema } from './server-id.js';
 
 const McpTimeoutsSchema = z
   .object({
@@ -113,6 +111,8 @@ export const McpSettingsSchema = z
     /** Ping interval for connected upstreams; a failed ping reconnects. */
     healthIntervalMs: z.number().int().positive().default(30_000),
     pinning: ToolPinningSchema.default(ToolPinningSchema.parse({})),
+    /** Prompt-injection scan of everything upstreams show the model: definitions always, results when `results` is on. */
+    injectionScan: InjectionScanConfigSchema.default(DEFAULT_INJECTION_SCAN),
   })
   .strict();
 

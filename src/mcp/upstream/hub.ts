@@ -67,6 +67,11 @@ function canonical(v: unknown): string {
   return JSON.stringify(v) ?? 'null';
 }
 
+/** Whether two entries connect the same way: pins are judged per listing (mcp/guard), so a new pin needs no reconnect. */
+function sameConnection(a: McpServerConfig, b: McpServerConfig): boolean {
+  return canonical({ ...a, pins: undefined }) === canonical({ ...b, pins: undefined });
+}
+
 /** The CLIENT span of one upstream call; its params carry our traceparent in `_meta`. */
 function mcpSpan(sid: string, u: Upstream, msg: RpcMessage): McpSpan | null {
   const c = u.config;
@@ -223,7 +228,7 @@ export function createHub(options: HubOptions): Hub {
       const old: Upstream[] = [];
       for (const [id, u] of [...upstreams]) {
         const cfg = servers[id];
-        if (cfg && canonical(cfg) === canonical(u.config)) continue;
+        if (cfg && sameConnection(cfg, u.config)) continue;
         upstreams.delete(id);
         old.push(u);
         if (cfg) {
