@@ -91,7 +91,7 @@ export function createApp(deps: Deps, parts: AppParts = { mcp: createMcpSessions
     }
     // Errors raised before the MCP routes run (request-context header checks) still answer MCP clients in JSON-RPC.
     if (MCP_PATH.test(c.req.path)) {
-      const res = rpcError(e.status, e.status === 401 ? -32001 : e.status >= 500 ? -32000 : -32600, publicMessage(e));
+      const res = rpcError(e.status, e.status === 401 ? -32001 : e.status >= 500 ? -32000 : -32600, publicMessage(e), c.req.header('mcp-protocol-version'));
       for (const [k, v] of Object.entries(e.headers)) res.headers.set(k, v);
       return res;
     }

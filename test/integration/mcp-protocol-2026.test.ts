@@ -129,6 +129,13 @@ describe('protocol 2026-07-28', () => {
     const body = (await res.json()) as Record<string, unknown>;
     expect(body.error).toMatchObject({ code: -32001 });
     expect('id' in body).toBe(false);
+    // Refused before the MCP routes run (a bad x-session-id): the app's error handler leaves it out too, and keeps it for 2025.
+    const headers = { 'content-type': 'application/json', authorization: `Bearer ${TEST_KEY}`, 'x-session-id': 'x'.repeat(500) };
+    const early = await fetch(`${gw.url}/mcp`, { method: 'POST', headers: { ...headers, 'mcp-protocol-version': REVISION }, body: '{}' });
+    expect(early.status).toBe(400);
+    expect('id' in ((await early.json()) as object)).toBe(false);
+    const legacy = await fetch(`${gw.url}/mcp`, { method: 'POST', headers: { ...headers, 'mcp-protocol-version': '2025-11-25' }, body: '{}' });
+    expect(await legacy.json()).toMatchObject({ id: null, error: { code: -32600 } });
   });
 
   it('tells a listening client of list changes and of updates to the resources it listens for', async () => {

@@ -4,7 +4,7 @@ import { isLegacyRequest } from '@modelcontextprotocol/server';
 import { Hono, type Context, type MiddlewareHandler } from 'hono';
 import { asGatewayError, publicMessage } from '../../errors.js';
 import { originGuard } from '../../mcp/inbound/origin.js';
-import { rpcError } from '../../mcp/inbound/rpc-response.js';
+import { omitsNullId, rpcError } from '../../mcp/inbound/rpc-response.js';
 import type { McpSessions } from '../../mcp/inbound/sessions.js';
 import type { McpRequest, RequestFacts } from '../../mcp/inbound/request-facts.js';
 import { onStreamEnd } from '../../mcp/inbound/stream-end.js';
@@ -60,8 +60,6 @@ async function handle(mcp: McpSessions, c: Context<AppEnv>): Promise<Response> {
   return onStreamEnd(res, end);
 }
 
-const MODERN_REVISION = /^\d{4}-\d{2}-\d{2}$/;
-
 /**
  * The gateway's own JSON-RPC errors (401, 403, 413, bad JSON) carry `id: null` as JSON-RPC 2.0 and 2025 clients expect;
  * the 2026-07-28 schema has no null id, so for a client that speaks it the field is left out.
@@ -69,8 +67,7 @@ const MODERN_REVISION = /^\d{4}-\d{2}-\d{2}$/;
 function modernErrorIds(): MiddlewareHandler<AppEnv> {
   return async (c, next) => {
     await next();
-    const version = c.req.header('mcp-protocol-version') ?? '';
-    if (!MODERN_REVISION.test(version) || version < '2026-07-28' || c.res.status < 400) return;
+    if (!omitsNullId(c.req.header('mcp-protocol-version')) || c.res.status < 400) return;
     if (!c.res.headers.get('content-type')?.includes('application/json')) return;
     const body = (await c.res.clone().json().catch(() => null)) as Record<string, unknown> | null;
     if (!body || body.id !== null) return;
