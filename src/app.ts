@@ -21,6 +21,8 @@ import { modelsRoutes } from './http/routes/models.js';
 import { oauthMetadataRoutes } from './http/routes/oauth-metadata.js';
 import { guardedHub } from './mcp/guard/guarded-hub.js';
 import { rpcError } from './mcp/inbound/rpc-response.js';
+import { mcpSessionsRepo } from './storage/mcp-sessions-repo.js';
+import { withArchive } from './mcp/inbound/session-archive.js';
 import { createSessionStore } from './mcp/inbound/session-store.js';
 import { createMcpSessions, type McpSessions } from './mcp/inbound/sessions.js';
 import { uiRoutes } from './ui/routes.js';
@@ -41,7 +43,7 @@ export function createMcpSessionsFor(deps: Deps): McpSessions {
     catalog: () => deps.runtime.catalog,
     operate: (ctx, op) => runMcpOperation(deps, ctx, op),
     log: deps.log,
-    store: createSessionStore(storage.redisUrl, mcp.sessionTtlMs, deps.log),
+    store: withArchive(createSessionStore(storage.redisUrl, mcp.sessionTtlMs, deps.log), mcpSessionsRepo(deps.database.db), () => deps.runtime.config.mcp.sessionTtlMs, deps.log),
     sessionTtlMs: () => deps.runtime.config.mcp.sessionTtlMs,
     // 2026-07-28 requestState keys derive from the admin key, so replicas with one config mint states each other accept.
     stateSecret: deps.runtime.config.auth.adminKey,

@@ -6,6 +6,7 @@ import { bigint, bigserial, boolean, doublePrecision, index, integer, jsonb, pgT
 export * from './schema-audit.js';
 export * from './schema-cache.js';
 export * from './schema-tool-pins.js';
+export * from './schema-mcp-sessions.js';
 
 /** One row per model call: what was asked, what served it, how it went, what it cost. */
 export const requestLog = pgTable(
