@@ -32,6 +32,12 @@ const upstreamBase = {
   eager: z.boolean().default(true),
   /** USD charged to budgets for each tools/call on this server (paid APIs behind a tool). */
   costPerCallUsd: z.number().min(0).default(0),
+  /**
+   * `shared`: one connection serves every client session (server→client requests follow the call that caused them over
+   * Streamable HTTP; elsewhere only while one session is calling). `session`: each client session gets its own
+   * connection (a stdio process each), so sampling, elicitation, roots and server-side state never cross sessions.
+   */
+  isolation: z.enum(['shared', 'session']).default('shared'),
 };
 
 const StdioServerSchema = z
@@ -110,6 +116,8 @@ export const McpSettingsSchema = z
     reconnectMaxMs: z.number().int().positive().default(30_000),
     /** Ping interval for connected upstreams; a failed ping reconnects. */
     healthIntervalMs: z.number().int().positive().default(30_000),
+    /** Per server with `isolation: session`: at most this many session connections; past it, calls share the server's. */
+    maxSessionConnections: z.number().int().positive().max(10_000).default(64),
     pinning: ToolPinningSchema.default(ToolPinningSchema.parse({})),
     /** Prompt-injection scan of everything upstreams show the model: definitions always, results when `results` is on. */
     injectionScan: InjectionScanConfigSchema.default(DEFAULT_INJECTION_SCAN),

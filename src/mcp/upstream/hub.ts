@@ -2,6 +2,7 @@
 import type { Progress } from '@modelcontextprotocol/sdk/types.js';
 import type { Logger } from '../../log.js';
 import { createRelayRouter, type RelayCaller } from './relay.js';
+import { createSessionUpstreams } from './session-upstreams.js';
 import { ErrorCode, LooseResult, RpcError, type JsonObject, type RpcMessage } from './rpc.js';
 import type { McpServerConfig, McpSettings } from './config-schema.js';
 import { createTransportFactory, type TransportFactory } from './transports.js';
@@ -87,6 +88,7 @@ export function createHub(options: HubOptions): Hub {
   /** Subscriptions whose first resources/subscribe is in flight: the connection it opens must not send a second one. */
   const subscribing = new Set<string>();
   const relay = createRelayRouter(log);
+  const sessionUpstreams = createSessionUpstreams({ settings: () => settings, log, relay, transports });
   const upstreams = new Map<string, Upstream>();
   let settings = options.settings;
   let started = false;
@@ -151,14 +153,16 @@ export function createHub(options: HubOptions): Hub {
   }
 
   async function request(sid: string, msg: RpcMessage, opts: HubRequestOptions = {}): Promise<JsonObject> {
-    const u = upstream(sid);
+    const shared = upstream(sid);
+    const own = opts.caller && shared.config.isolation === 'session' ? sessionUpstreams.get(sid, shared.config, opts.caller.sessionKey) : null;
+    const u = own ?? shared;
     const span = tracingOn() ? mcpSpan(sid, u, msg) : null;
     let release = (): void => undefined;
     try {
       const client = await u.client();
       // Read in the same turn as request() below, so no other call can take this id in between.
       const callId = nextRequestId(client);
-      if (opts.caller) release = relay.enter(sid, opts.caller, callId);
+      if (opts.caller) release = relay.enter(own ? sessionUpstreams.relayId(sid, opts.caller.sessionKey) : sid, opts.caller, callId);
       span?.sent(callId, u.sessionId());
       const res = await client.request({ method: msg.method, params: span ? span.params : msg.params } as never, LooseResult, {
         signal: opts.signal,
@@ -231,6 +235,7 @@ export function createHub(options: HubOptions): Hub {
         if (cfg && sameConnection(cfg, u.config)) continue;
         upstreams.delete(id);
         old.push(u);
+        void sessionUpstreams.closeServer(id);
         if (cfg) {
           changes.restarted.push(id);
           add(id, cfg); // subscriptions stay: the new connection resubscribes once ready
@@ -255,7 +260,7 @@ export function createHub(options: HubOptions): Hub {
       for (const u of upstreams.values()) u.start();
     },
     async close() {
-      await Promise.all([...upstreams.values()].map((u) => u.close()));
+      await Promise.all([...upstreams.values()].map((u) => u.close()).concat(sessionUpstreams.close()));
     },
   };
 }
