@@ -25,6 +25,7 @@ import { mcpSessionsRepo } from './storage/mcp-sessions-repo.js';
 import { withArchive } from './mcp/inbound/session-archive.js';
 import { createSessionStore } from './mcp/inbound/session-store.js';
 import { createMcpSessions, type McpSessions } from './mcp/inbound/sessions.js';
+import { createReplicaRelay } from './mcp/inbound/replica-relay.js';
 import { uiRoutes } from './ui/routes.js';
 
 /** The MCP transports: /mcp, /mcp/<id>, legacy /sse and /messages. */
@@ -47,6 +48,8 @@ export function createMcpSessionsFor(deps: Deps): McpSessions {
     sessionTtlMs: () => deps.runtime.config.mcp.sessionTtlMs,
     // 2026-07-28 requestState keys derive from the admin key, so replicas with one config mint states each other accept.
     stateSecret: deps.runtime.config.auth.adminKey,
+    // With Redis, replicas hand each other answers and retries meant for a request another one holds (no sticky sessions needed).
+    relay: deps.redis ? createReplicaRelay(deps.redis, deps.log) : null,
   });
 }
 

@@ -1,4 +1,5 @@
 // The one place that reaches into MCP SDK internals (v1 for upstream clients, v2 for the inbound server); test/unit/sdk-adapter.test.ts fails when an SDK upgrade moves what it relies on.
+import { randomInt } from 'node:crypto';
 import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import type { Server as V1Server } from '@modelcontextprotocol/sdk/server/index.js';
 import { Protocol, type RequestHandlerExtra } from '@modelcontextprotocol/sdk/shared/protocol.js';
@@ -40,6 +41,35 @@ export function nextRequestId(client: Client): number | undefined {
 
 type Handler = (request: JSONRPCRequest, ctx: ServerContext) => Promise<V2Result>;
 
+/** Where the v2 Protocol keeps what it sent: its counter of request ids and its handlers of pending responses. */
+interface PendingRequests {
+  _requestMessageId?: unknown;
+  _responseHandlers?: unknown;
+}
+/** Ids stay below 2^31, so a client that reads JSON-RPC ids as 32-bit integers still echoes them right. */
+const ID_SEED_LIMIT = 2 ** 31 - 2 ** 24;
+
+/**
+ * Starts the server's ids of server→client requests at a random point instead of 0. Replicas that rebuilt one session
+ * each run a server for it; with ids from one counter, an answer relayed between them could settle another replica's
+ * request. Leaves the counter alone if the SDK no longer has it (then ids collide as they did before, nothing breaks).
+ */
+function seedRequestIds(server: Server): void {
+  const p = server as unknown as PendingRequests;
+  if (p._requestMessageId === 0) p._requestMessageId = randomInt(1, ID_SEED_LIMIT);
+}
+
+/**
+ * Whether `server` waits for the answer to the server→client request with this id (the SDK matches answers by
+ * Number(id) in a private map and has no accessor). If the map is gone, true: every answer stays with the replica it
+ * reached, as before relaying existed.
+ */
+export function awaitsResponse(server: Server, id: unknown): boolean {
+  const pending = (server as unknown as PendingRequests)._responseHandlers;
+  if (!(pending instanceof Map)) return true;
+  return (typeof id === 'number' || typeof id === 'string') && pending.has(Number(id));
+}
+
 /**
  * The v2 Server the inbound side serves both protocol eras with. Its tools/call wrapper validates results against
  * the SDK's schema (stripping or refusing content types and fields it does not model); wrapped as prompts/get,
@@ -47,6 +77,11 @@ type Handler = (request: JSONRPCRequest, ctx: ServerContext) => Promise<V2Result
  * upstream's result is relayed as it was sent.
  */
 export class RelayServer extends Server {
+  constructor(...args: ConstructorParameters<typeof Server>) {
+    super(...args);
+    seedRequestIds(this);
+  }
+
   protected override _wrapHandler(method: string, handler: Handler): Handler {
     return super._wrapHandler(method === 'tools/call' ? 'prompts/get' : method, handler);
   }

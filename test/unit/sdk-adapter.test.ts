@@ -4,10 +4,11 @@ import { InMemoryTransport } from '@modelcontextprotocol/sdk/inMemory.js';
 import { Server } from '@modelcontextprotocol/sdk/server/index.js';
 import { Protocol } from '@modelcontextprotocol/sdk/shared/protocol.js';
 import { CallToolRequestSchema, CreateMessageRequestSchema, type JSONRPCMessage } from '@modelcontextprotocol/sdk/types.js';
-import { createMcpHandler, Server as V2Server } from '@modelcontextprotocol/server';
+import { createMcpHandler, InMemoryTransport as V2InMemoryTransport, Server as V2Server, type JSONRPCMessage as V2Message } from '@modelcontextprotocol/server';
 import { afterEach, describe, expect, it } from 'vitest';
-import { nextRequestId, rawRequestHandler, RelayServer, relayHandler, type RawExtra } from '../../src/mcp/sdk-adapter.js';
+import { awaitsResponse, nextRequestId, rawRequestHandler, RelayServer, relayHandler, type RawExtra } from '../../src/mcp/sdk-adapter.js';
 import { LooseResult } from '../../src/mcp/upstream/rpc.js';
+import { until } from '../helpers/mcp.js';
 
 const open: Array<Client | Server> = [];
 afterEach(async () => {
@@ -129,5 +130,47 @@ describe('RelayServer (v2)', () => {
     };
     const got = await callThrough(plain, true).catch(() => null);
     expect(got?.content).not.toEqual(RELAYED.content);
+  });
+});
+
+/** A RelayServer joined in memory to a bare peer that records what the server sends and can answer it. */
+async function relayPeer() {
+  const server = new RelayServer({ name: 'r', version: '1' }, { capabilities: { tools: {} } });
+  const [peer, st] = V2InMemoryTransport.createLinkedPair();
+  const sent: V2Message[] = [];
+  peer.onmessage = (m) => void sent.push(m);
+  await peer.start();
+  await server.connect(st);
+  return { server, peer, sent, close: () => server.close() };
+}
+
+describe('RelayServer ids of server→client requests and awaitsResponse', () => {
+  it('starts ids at a random point below 2^31, so replicas serving one session hand out different ids', async () => {
+    const one = await relayPeer();
+    const two = await relayPeer();
+    void one.server.request({ method: 'ping' }, LooseResult).catch(() => undefined);
+    void two.server.request({ method: 'ping' }, LooseResult).catch(() => undefined);
+    await until(() => one.sent.length > 0 && two.sent.length > 0, 'the pings on the wire');
+    const [a, b] = [one.sent[0] as { id: number }, two.sent[0] as { id: number }];
+    expect(a.id).toBeGreaterThan(0);
+    expect(a.id).toBeLessThan(2 ** 31);
+    expect(b.id).not.toBe(a.id);
+    await one.close();
+    await two.close();
+  });
+
+  it('tells whether the server waits for an answer with this id, until the answer came', async () => {
+    const { server, peer, sent, close } = await relayPeer();
+    const ping = server.request({ method: 'ping' }, LooseResult);
+    await until(() => sent.length > 0, 'the ping on the wire');
+    const { id } = sent[0] as { id: number };
+    expect(awaitsResponse(server, id)).toBe(true);
+    expect(awaitsResponse(server, String(id))).toBe(true);
+    expect(awaitsResponse(server, id + 1)).toBe(false);
+    expect(awaitsResponse(server, { id })).toBe(false);
+    await peer.send({ jsonrpc: '2.0', id, result: {} });
+    await expect(ping).resolves.toEqual({});
+    expect(awaitsResponse(server, id)).toBe(false);
+    await close();
   });
 });

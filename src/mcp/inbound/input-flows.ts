@@ -1,21 +1,11 @@
-// Multi-round-trip calls of protocol 2026-07-28 over upstreams that ask push-style: the upstream call stays pending in this process while the client answers input_required rounds.
+// Multi-round-trip calls of protocol 2026-07-28 over upstreams that ask push-style: the upstream call stays pending in the replica that started it while the client answers input_required rounds (a retry reaching another replica is forwarded to it).
 import { randomUUID } from 'node:crypto';
-import {
-  CLIENT_CAPABILITIES_META_KEY,
-  createRequestStateCodec,
-  inputRequired,
-  MissingRequiredClientCapabilityError,
-  ProtocolError,
-  type ClientCapabilities,
-  type LoggingLevel,
-  type RequestStateCodec,
-  type ServerContext,
-} from '@modelcontextprotocol/server';
+import { inputRequired, MissingRequiredClientCapabilityError, type ClientCapabilities, type LoggingLevel, type ServerContext } from '@modelcontextprotocol/server';
 import type { Progress } from '@modelcontextprotocol/sdk/types.js';
 import type { RelayCaller } from '../upstream/relay.js';
 import { ErrorCode, RpcError, type JsonObject, type RpcMessage } from '../upstream/rpc.js';
-import { isInputKey, missingCapabilities, requestStateKey, splitInputKey, validResponse } from './input-requests.js';
-import { readFacts } from './request-facts.js';
+import { createFlowStates, invalidState, ioOf, type FlowRemote, type FlowState, type ForwardedRound, type RoundIo } from './flow-rounds.js';
+import { isInputKey, missingCapabilities, splitInputKey, validResponse } from './input-requests.js';
 
 const KIND: Record<string, string> = { 'elicitation/create': 'elicitation', 'sampling/createMessage': 'sampling', 'roots/list': 'roots' };
 const MAX_EARLY_ANSWERS = 32;
@@ -32,6 +22,7 @@ export type FlowCall = (run: FlowRun) => Promise<JsonObject>;
 export interface InputFlowsOptions {
   /** A shared secret the requestState key is derived from; without one, a key of this process (flows live here anyway). */
   secret?: string | undefined;
+  remote?: FlowRemote | undefined;
   /** How long a flow waits for the client's next round before its upstream call is cancelled. */
   ttlMs?: number;
   maxFlows?: number;
@@ -44,6 +35,8 @@ export interface InputFlows {
   verifier(route: string): (state: string, ctx: ServerContext) => Promise<unknown>;
   /** Starts `call` for a fresh request, or resumes the flow the request's state names; resolves with this round's answer. */
   serve(route: string, name: string, ctx: ServerContext, call: FlowCall): Promise<JsonObject>;
+  /** Serves a round another replica received for a flow held here. */
+  serveForwarded(round: ForwardedRound, signal: AbortSignal): Promise<JsonObject>;
   size(): number;
   close(): void;
 }
@@ -68,34 +61,20 @@ interface Flow {
   outcome?: { result: JsonObject } | { error: unknown };
   waiters: (() => void)[];
   /** The request of the round being served: where progress and log messages go. */
-  ctx: ServerContext | undefined;
+  io: RoundIo | undefined;
   abort: AbortController;
   timer?: NodeJS.Timeout;
 }
-type State = { flow: string; round: number };
-
 const isObj = (v: unknown): v is JsonObject => !!v && typeof v === 'object' && !Array.isArray(v);
-const capsOf = (ctx: ServerContext): ClientCapabilities => ((ctx.mcpReq.envelope as Record<string, unknown> | undefined)?.[CLIENT_CAPABILITIES_META_KEY] as ClientCapabilities | undefined) ?? {};
-const invalidState = () => new ProtocolError(ErrorCode.InvalidParams, 'Invalid or expired requestState', { reason: 'invalid_request_state' });
 
 export function createInputFlows(opts: InputFlowsOptions = {}): InputFlows {
   const ttlMs = opts.ttlMs ?? 600_000;
   const quietMs = opts.quietMs ?? 25;
   const maxFlows = opts.maxFlows ?? 1_000;
-  const key = requestStateKey(opts.secret);
+  const states = createFlowStates(opts.secret, ttlMs);
   const flows = new Map<string, Flow>();
-  const codecs = new Map<string, RequestStateCodec<State>>();
 
-  const keyOf = (ctx: ServerContext) => readFacts(ctx.http?.authInfo)?.principal.keyId ?? '';
-  const ownerOf = (route: string, name: string, ctx: ServerContext) => [route, ctx.mcpReq.method, name, keyOf(ctx)].join('\0');
-  function codec(route: string): RequestStateCodec<State> {
-    let c = codecs.get(route);
-    if (!c) {
-      c = createRequestStateCodec<State>({ key, ttlSeconds: Math.ceil(ttlMs / 1000), bind: (ctx) => [route, ctx.mcpReq.method, keyOf(ctx)].join('\0') });
-      codecs.set(route, c);
-    }
-    return c;
-  }
+  const ownerOf = (route: string, name: string, method: string, keyId: string) => [route, method, name, keyId].join('\0');
 
   function wake(flow: Flow): void {
     for (const w of flow.waiters.splice(0)) w();
@@ -145,22 +124,22 @@ export function createInputFlows(opts: InputFlowsOptions = {}): InputFlows {
     }
   }
 
-  function start(owner: string, ctx: ServerContext, call: FlowCall): Flow {
-    const flow: Flow = { id: randomUUID(), owner, round: 0, asks: new Map(), early: new Map(), used: new Set(), count: 0, caps: capsOf(ctx), refused: {}, waiters: [], ctx, abort: new AbortController() };
+  function start(owner: string, io: RoundIo, inputResponses: Record<string, unknown> | undefined, call: FlowCall): Flow {
+    const flow: Flow = { id: randomUUID(), owner, round: 0, asks: new Map(), early: new Map(), used: new Set(), count: 0, caps: io.caps, refused: {}, waiters: [], io, abort: new AbortController() };
     flows.set(flow.id, flow);
-    answer(flow, ctx.mcpReq.inputResponses);
+    answer(flow, inputResponses);
     const caller: RelayCaller = {
       sessionKey: flow.id,
       supports: (m) => KIND[m] !== undefined,
       request: (req, signal) => ask(flow, req, signal),
       async notify(n) {
         const p = n.params ?? {};
-        await flow.ctx?.mcpReq.log(p.level as LoggingLevel, p.data, typeof p.logger === 'string' ? p.logger : undefined);
+        await flow.io?.log?.(p.level as LoggingLevel, p.data, typeof p.logger === 'string' ? p.logger : undefined);
       },
     };
     const onProgress = (p: Progress) => {
-      const token = flow.ctx?.mcpReq._meta?.progressToken;
-      if (token !== undefined) void flow.ctx!.mcpReq.notify({ method: 'notifications/progress', params: { ...p, progressToken: token } }).catch(() => undefined);
+      const io = flow.io;
+      if (io?.progressToken !== undefined) void io.notify?.({ method: 'notifications/progress', params: { ...p, progressToken: io.progressToken } }).catch(() => undefined);
     };
     call({ id: flow.id, caller, signal: flow.abort.signal, onProgress }).then(
       (result) => void ((flow.outcome = { result }), wake(flow)),
@@ -170,13 +149,13 @@ export function createInputFlows(opts: InputFlowsOptions = {}): InputFlows {
   }
 
   /** Serves one round: waits for the upstream's result, or for its asks (gathered briefly so parallel ones share a round). */
-  async function round(route: string, flow: Flow, ctx: ServerContext): Promise<JsonObject> {
+  async function round(route: string, flow: Flow, io: RoundIo): Promise<JsonObject> {
     clearTimeout(flow.timer);
-    flow.ctx = ctx;
-    flow.caps = capsOf(ctx);
+    flow.io = io;
+    flow.caps = io.caps;
     // On this revision a client cancels by closing the request's stream.
     const onAbort = () => end(flow, 'The client cancelled the request.');
-    ctx.mcpReq.signal.addEventListener('abort', onAbort, { once: true });
+    io.signal.addEventListener('abort', onAbort, { once: true });
     try {
       while (!flow.outcome && flow.asks.size === 0) await changed(flow);
       while (!flow.outcome) {
@@ -185,8 +164,8 @@ export function createInputFlows(opts: InputFlowsOptions = {}): InputFlows {
         if (flow.asks.size <= before) break;
       }
     } finally {
-      ctx.mcpReq.signal.removeEventListener('abort', onAbort);
-      flow.ctx = undefined;
+      io.signal.removeEventListener('abort', onAbort);
+      flow.io = undefined;
     }
     if (flow.outcome) {
       end(flow);
@@ -199,24 +178,43 @@ export function createInputFlows(opts: InputFlowsOptions = {}): InputFlows {
     flow.timer = setTimeout(() => end(flow, 'The client did not answer the request for input in time.'), ttlMs);
     flow.timer.unref();
     const inputRequests = Object.fromEntries([...flow.asks].map(([k, a]) => [k, { method: a.method, params: a.params }]));
-    const requestState = await codec(route).mint({ flow: flow.id, round: flow.round }, ctx);
+    const state: FlowState = { flow: flow.id, round: flow.round, ...(opts.remote ? { replica: opts.remote.replica } : {}) };
+    const requestState = await states.mint(route, state, io);
     return inputRequired({ inputRequests, requestState } as Parameters<typeof inputRequired>[0]) as unknown as JsonObject;
   }
 
+  /** The flow a retry resumes; a round already being served (a duplicate retry) must not take over its asks. */
+  function resumed(owner: string, state: { flow: unknown; round: unknown }): Flow {
+    const flow = flows.get(String(state.flow));
+    if (!flow || flow.owner !== owner || flow.round !== state.round || flow.io) throw invalidState();
+    return flow;
+  }
+
   return {
-    verifier: (route) => (state, ctx) => codec(route).verify(state, ctx),
+    verifier: (route) => states.verifier(route),
     async serve(route, name, ctx, call) {
-      const owner = ownerOf(route, name, ctx);
-      const state = ctx.mcpReq.requestState<State>();
+      const io = ioOf(ctx);
+      const owner = ownerOf(route, name, io.method, io.keyId);
+      const state = ctx.mcpReq.requestState<FlowState>();
       if (state !== undefined) {
-        const flow = isObj(state) ? flows.get(String(state.flow)) : undefined;
-        // A round already being served (a duplicate retry) must not take over its asks.
-        if (!flow || flow.owner !== owner || flow.round !== state.round || flow.ctx) throw invalidState();
+        if (!isObj(state)) throw invalidState();
+        const holder = typeof state.replica === 'string' ? state.replica : undefined;
+        if (holder !== undefined && opts.remote && holder !== opts.remote.replica) {
+          const fwd: ForwardedRound = { route, name, method: io.method, keyId: io.keyId, flow: String(state.flow), round: Number(state.round), caps: io.caps, inputResponses: ctx.mcpReq.inputResponses };
+          return opts.remote.forward(holder, fwd, io.signal);
+        }
+        const flow = resumed(owner, state);
         answer(flow, ctx.mcpReq.inputResponses);
-        return round(route, flow, ctx);
+        return round(route, flow, io);
       }
       if (flows.size >= maxFlows) throw new RpcError(ErrorCode.InternalError, 'The gateway has too many calls waiting for input; try again later.');
-      return round(route, start(owner, ctx, call), ctx);
+      return round(route, start(owner, io, ctx.mcpReq.inputResponses, call), io);
+    },
+    async serveForwarded(fwd, signal) {
+      // The forwarding replica verified the state against the caller's key; the owner check binds the flow to that key here too.
+      const flow = resumed(ownerOf(fwd.route, fwd.name, fwd.method, fwd.keyId), fwd);
+      answer(flow, fwd.inputResponses);
+      return round(fwd.route, flow, { method: fwd.method, keyId: fwd.keyId, caps: fwd.caps, signal });
     },
     size: () => flows.size,
     close() {

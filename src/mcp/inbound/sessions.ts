@@ -1,15 +1,18 @@
-// MCP sessions of the 2025 era over Streamable HTTP (create on initialize, 400/404 rules, rebuild from the store on any replica, fan-out), beside the stateless 2026-07-28 serving.
+// MCP sessions of the 2025 era over Streamable HTTP (create on initialize, 400/404 rules, rebuild from the store on any replica, answers relayed to the replica waiting for them, fan-out), beside the stateless 2026-07-28 serving.
 import { randomUUID } from 'node:crypto';
 import { WebStandardStreamableHTTPServerTransport } from '@modelcontextprotocol/server';
 import type { Principal } from '../../policy/types.js';
 import type { RelayServer } from '../sdk-adapter.js';
 import { emptyView } from '../upstream/catalog.js';
+import { flowRemote, serveForwardedRounds } from './flow-relay.js';
 import { createInputFlows } from './input-flows.js';
 import { createLegacySse, type LegacySse } from './legacy-sse.js';
 import { createModernMcp, type ModernMcp } from './modern.js';
 import { factsAuthInfo, type McpRequest } from './request-facts.js';
 import { rpcError } from './rpc-response.js';
+import type { ReplicaRelay } from './replica-relay.js';
 import { createInboundServer, type InboundParts, type SessionInfo } from './server.js';
+import { createSessionAnswers } from './session-relay.js';
 import type { SessionRecord, SessionStore } from './session-store.js';
 
 interface LocalSession extends SessionInfo {
@@ -26,6 +29,8 @@ export interface McpSessionsOptions extends InboundParts {
   sessionTtlMs(): number;
   /** The secret 2026-07-28 requestState keys derive from (replicas sharing it verify each other's); else a key of this process. */
   stateSecret?: string | undefined;
+  /** Messages to the other replicas (Redis), for answers and retries that reach a replica not holding their request; closed by close(). */
+  relay?: ReplicaRelay | null;
 }
 
 export interface McpSessions {
@@ -120,8 +125,13 @@ export function createMcpSessions(opts: McpSessionsOptions): McpSessions {
     return res;
   }
 
+  const { relay } = opts;
+  // Behind a balancer without stickiness, the replica holding a pending server→client request may not be the one answered.
+  const answers = relay ? createSessionAnswers(relay, (id) => local.get(id), log) : null;
+  const flows = createInputFlows({ secret: opts.stateSecret, remote: relay ? flowRemote(relay, log) : undefined });
+  if (relay) serveForwardedRounds(relay, flows);
   const legacy = createLegacySse(opts);
-  const modern = createModernMcp({ ...opts, flows: createInputFlows({ secret: opts.stateSecret }) });
+  const modern = createModernMcp({ ...opts, flows });
   const unlisten = hub.listen({
     onListChanged(sid, kinds) {
       for (const s of local.values()) {
@@ -160,11 +170,15 @@ export function createMcpSessions(opts: McpSessionsOptions): McpSessions {
         if (s && !rec) await release(s);
         return rpcError(404, -32001, 'Session not found');
       }
+      let body = req.body;
+      const diverted = req.raw.method === 'POST' ? await answers?.divert(rec, body, s) : null;
+      if (diverted && 'answer' in diverted) return diverted.answer;
+      if (diverted) body = diverted.body;
       s ??= (await rehydrate(rec, req.principal)) ?? undefined;
       if (!s) return rpcError(404, -32001, 'Session not found');
       s.lastSeen = Date.now();
       s.principal = req.principal;
-      return s.transport.handleRequest(req.raw, { ...(req.body === undefined ? {} : { parsedBody: req.body }), authInfo: factsAuthInfo(req) });
+      return s.transport.handleRequest(req.raw, { ...(body === undefined ? {} : { parsedBody: body }), authInfo: factsAuthInfo(req) });
     },
     modern,
     legacy,
@@ -185,6 +199,7 @@ export function createMcpSessions(opts: McpSessionsOptions): McpSessions {
     async close() {
       await legacy.close();
       await modern.close();
+      relay?.close();
       clearInterval(sweep);
       unlisten();
       await Promise.all([...local.values()].map((s) => release(s)));
