@@ -15,6 +15,8 @@ export interface SharedRedis {
   policyClient(commandTimeoutMs?: number): Redis;
   /** Subscribes to a channel on a dedicated connection (a subscribed connection cannot run commands). */
   subscribe(channel: string, onMessage: (message: string) => void): Promise<void>;
+  /** Stops listening on a channel: a publisher then counts no subscriber there. */
+  unsubscribe(channel: string): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -86,6 +88,10 @@ export async function openRedis(url: string | undefined, log: Logger): Promise<S
       }
       handlers.set(channel, onMessage);
       await sub.subscribe(channel);
+    },
+    async unsubscribe(channel) {
+      handlers.delete(channel);
+      await sub?.unsubscribe(channel);
     },
     async close() {
       sub?.disconnect();

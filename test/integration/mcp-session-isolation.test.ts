@@ -1,10 +1,11 @@
 // Server→client requests reach the session whose call caused them: two sessions sampling at once through one upstream.
 import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import type { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { CreateMessageRequestSchema } from '@modelcontextprotocol/sdk/types.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningGateway } from '../../src/server.js';
 import { startTestGateway } from '../helpers/gateway.js';
-import { connect, startFixture, stdioFixture, textOf, type Fixture } from '../helpers/mcp.js';
+import { connect, startFixture, stdioFixture, textOf, until, type Fixture } from '../helpers/mcp.js';
 
 const KEYS = [
   { id: 'ka', key: 'sk-gw-isolation-key-a-0123456789' },
@@ -100,6 +101,18 @@ describe('isolation: session (a stdio server: no stream to tell calls apart)', (
     expect(await pid(a.client)).toBe(pa);
     // Listing still comes from the server's shared connection: a third process.
     expect((gw.deps.hub.health().local as { pid?: number }).pid).not.toBe(Number(pa));
+    // Ending session a ends its process; b's keeps running.
+    await (a.client.transport as StreamableHTTPClientTransport).terminateSession();
+    const alive = (pid: string) => {
+      try {
+        process.kill(Number(pid), 0);
+        return true;
+      } catch {
+        return false;
+      }
+    };
+    await until(() => !alive(pa), 'session a\'s process to exit');
+    expect(alive(pb)).toBe(true);
     await Promise.all([a.client.close(), b.client.close()]);
   });
 });

@@ -3,7 +3,7 @@ import type { Hub } from '../upstream/hub.js';
 import type { DefinitionScanner } from './definition-scan.js';
 import type { ToolGuard } from './tool-pins.js';
 
-export type InboundHub = Pick<Hub, 'list' | 'request' | 'subscribe' | 'unsubscribe' | 'listen'> & {
+export type InboundHub = Pick<Hub, 'list' | 'request' | 'subscribe' | 'unsubscribe' | 'listen' | 'endSession'> & {
   /** The upstream's own list, held-back tools included: names still resolve, so a call gets a readable denial. */
   listAll: Hub['list'];
 };
@@ -20,6 +20,7 @@ export function guardedHub(hub: Hub, guard: ToolGuard, scan: DefinitionScanner):
     request: (sid, msg, opts) => hub.request(sid, msg, opts),
     subscribe: (sid, uri, key) => hub.subscribe(sid, uri, key),
     unsubscribe: (sid, uri, key) => hub.unsubscribe(sid, uri, key),
+    endSession: (key) => hub.endSession(key),
     listen(l) {
       const fromHub = hub.listen(l);
       const fromGuard = guard.onChange((sid) => l.onListChanged(sid, ['tools']));

@@ -247,6 +247,8 @@ export function createReplicaRelay(redis: SharedRedis, log: Logger, limits: Rela
     close() {
       closed = true;
       fan.listeners.delete(listen);
+      // Callers then hear at once that this replica is gone (PUBLISH reaches no subscriber).
+      void redis.unsubscribe(channelOf(id)).catch(() => undefined);
       for (const corr of [...waiting.keys()]) fail(corr, new RelayUnavailable('closed', 'The gateway is shutting down.'), true);
       for (const ac of serving.values()) ac.abort(new Error('The gateway is shutting down.'));
     },

@@ -30,7 +30,7 @@ export interface SessionInfo {
 
 /** What inbound sessions need from the gateway, and nothing more: this layer never sees Deps. */
 export interface InboundParts {
-  hub: Pick<Hub, 'list' | 'request' | 'subscribe' | 'unsubscribe' | 'listen'>;
+  hub: Pick<Hub, 'list' | 'request' | 'subscribe' | 'unsubscribe' | 'listen' | 'endSession'>;
   /** The catalog of the current runtime (a config reload replaces it). */
   catalog(): Catalog;
   /** Runs tools/call, resources/read and prompts/get through the broker: policy, upstream call, trace. */
@@ -81,6 +81,7 @@ export function createInboundServer(parts: InboundParts, session: SessionInfo, m
     const caps = server.getClientCapabilities();
     return {
       sessionKey: session.id,
+      isolationKey: session.id,
       supports: (m) => CAPABILITY[m] !== undefined && Boolean(caps?.[CAPABILITY[m]!]),
       request: (req, signal) => ctx.mcpReq.send({ method: req.method, params: req.params }, LooseResult, { signal, timeout: 600_000 }) as Promise<JsonObject>,
       async notify(n: RpcMessage) {
@@ -139,7 +140,10 @@ export function createInboundServer(parts: InboundParts, session: SessionInfo, m
     };
     if (modern) {
       const name = String(method === 'resources/read' ? params.uri : params.name);
-      return modern.flows.serve(modern.route, name, ctx, (flow) => run(flow.caller, flow.signal, flow.id, flow.onProgress));
+      // Stateless: the key's x-session-id, when sent, is the session an `isolation: session` server keeps a connection for.
+      const facts = readFacts(ctx.http?.authInfo);
+      const isolationKey = facts?.agentSessionId ? `${facts.principal.keyId ?? ''}\0${facts.agentSessionId}` : undefined;
+      return modern.flows.serve(modern.route, name, ctx, (flow) => run({ ...flow.caller, ...(isolationKey ? { isolationKey } : {}) }, flow.signal, flow.id, flow.onProgress));
     }
     const token = ctx.mcpReq._meta?.progressToken;
     const onProgress =

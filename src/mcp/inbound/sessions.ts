@@ -77,6 +77,7 @@ export function createMcpSessions(opts: McpSessionsOptions): McpSessions {
       const [sid, uri] = sub.split('\0') as [string, string];
       await hub.unsubscribe(sid, uri, s.id).catch(() => undefined);
     }
+    await hub.endSession(s.id).catch(() => undefined);
     await s.server.close().catch(() => undefined);
   }
 

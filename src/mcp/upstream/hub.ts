@@ -35,6 +35,8 @@ export interface Hub {
   subscribe(serverId: string, uri: string, key: string): Promise<void>;
   unsubscribe(serverId: string, uri: string, key: string): Promise<void>;
   listen(l: HubListener): () => void;
+  /** Closes the `isolation: session` connections of one client session (it ended). */
+  endSession(isolationKey: string): Promise<void>;
   /**
    * Brings the upstream set in line with a reloaded config: starts new servers, stops removed ones, restarts those
    * whose settings changed; the map changes at once (`closed` settles when the old connections are gone). New
@@ -154,7 +156,8 @@ export function createHub(options: HubOptions): Hub {
 
   async function request(sid: string, msg: RpcMessage, opts: HubRequestOptions = {}): Promise<JsonObject> {
     const shared = upstream(sid);
-    const own = opts.caller && shared.config.isolation === 'session' ? sessionUpstreams.get(sid, shared.config, opts.caller.sessionKey) : null;
+    const isolated = shared.config.isolation === 'session' ? opts.caller?.isolationKey : undefined;
+    const own = isolated ? sessionUpstreams.get(sid, shared.config, isolated) : null;
     const u = own ?? shared;
     const span = tracingOn() ? mcpSpan(sid, u, msg) : null;
     let release = (): void => undefined;
@@ -162,7 +165,7 @@ export function createHub(options: HubOptions): Hub {
       const client = await u.client();
       // Read in the same turn as request() below, so no other call can take this id in between.
       const callId = nextRequestId(client);
-      if (opts.caller) release = relay.enter(own ? sessionUpstreams.relayId(sid, opts.caller.sessionKey) : sid, opts.caller, callId);
+      if (opts.caller) release = relay.enter(own && isolated ? sessionUpstreams.relayId(sid, isolated) : sid, opts.caller, callId);
       span?.sent(callId, u.sessionId());
       const res = await client.request({ method: msg.method, params: span ? span.params : msg.params } as never, LooseResult, {
         signal: opts.signal,
@@ -222,6 +225,7 @@ export function createHub(options: HubOptions): Hub {
       subs.delete(k);
       await request(sid, { method: 'resources/unsubscribe', params: { uri } }).catch(() => undefined);
     },
+    endSession: (key) => sessionUpstreams.endSession(key),
     listen(l) {
       listeners.add(l);
       return () => listeners.delete(l);

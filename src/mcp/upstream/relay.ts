@@ -6,6 +6,11 @@ import { ErrorCode, RpcError, type JsonObject, type RpcMessage } from './rpc.js'
 export interface RelayCaller {
   /** The inbound MCP session; server→client traffic never crosses sessions. */
   sessionKey: string;
+  /**
+   * Which client session an `isolation: session` server gives its own connection: the MCP session (2025), or the
+   * key's `x-session-id` (2026-07-28, stateless); without one the call uses the shared connection.
+   */
+  isolationKey?: string;
   /** Whether the client declared the capability a server→client method needs. */
   supports(method: string): boolean;
   /** Sends a request to the client on the stream of the call that caused it. */

@@ -11,6 +11,8 @@ export interface SessionUpstreams {
   get(serverId: string, config: McpServerConfig, sessionKey: string): Upstream | null;
   /** The relay id of one session's connection: its server→client requests go only to that session. */
   relayId(serverId: string, sessionKey: string): string;
+  /** Closes one client session's connections (the session ended). */
+  endSession(sessionKey: string): Promise<void>;
   /** Closes every session connection to `serverId` (removed or changed in a reload). */
   closeServer(serverId: string): Promise<void>;
   close(): Promise<void>;
@@ -70,6 +72,9 @@ export function createSessionUpstreams(o: { settings: () => McpSettings; log: Lo
       }
       e.lastUsed = now();
       return e.upstream;
+    },
+    async endSession(sessionKey) {
+      await Promise.all([...entries.keys()].filter((k) => k.endsWith(`\0${sessionKey}`)).map(drop));
     },
     async closeServer(serverId) {
       await Promise.all([...entries.keys()].filter((k) => k.startsWith(`${serverId}\0`)).map(drop));
