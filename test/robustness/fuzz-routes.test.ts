@@ -6,7 +6,7 @@ import { ADMIN_KEY, INIT, KEY, json, mcpSession, send, startRig, type Rig } from
 import { assertAlive, assertRssBounded, assertWritersProgress, Tally } from './invariants.js';
 
 const SEED = 20_260_611;
-const RUNS = { chat: 200, embeddings: 100, models: 30, mcp: 150, admin: 150 };
+const RUNS = { chat: 200, embeddings: 100, models: 30, mcp: 150, mcp2026: 150, admin: 150 };
 /** Generous per-property limits: CI runs this beside ~650 other tests on 2 cores. */
 const LIMIT = { timeout: 120_000 };
 const totals = { requests: 0, fivexx: 0, breaks: 0 };
@@ -89,6 +89,41 @@ describe('fuzzing every route', () => {
         t.record(await send(rig.gw.url, `/v1/models?after=${q}&limit=${q}`, { headers: h }), `models ?${q.slice(0, 40)}`);
       }),
       { seed: SEED, numRuns: RUNS.models, endOnFailure: true },
+    );
+    await finish(t);
+  });
+
+  /** The 2026-07-28 envelope a stateless request carries in `params._meta`. */
+  const ENVELOPE = {
+    'io.modelcontextprotocol/protocolVersion': '2026-07-28',
+    'io.modelcontextprotocol/clientInfo': { name: 'fuzz', version: '1' },
+    'io.modelcontextprotocol/clientCapabilities': { elicitation: { form: {} } },
+  };
+  const ENV_PATHS: Path[] = [['params', '_meta'], ['params', '_meta', 'io.modelcontextprotocol/protocolVersion'], ['params', '_meta', 'io.modelcontextprotocol/clientCapabilities'], ['params', '_meta', 'io.modelcontextprotocol/clientInfo'], ['id'], ['method']];
+  const RPC_2026: Array<{ body: Record<string, Json>; paths: Path[] }> = [
+    { body: { jsonrpc: '2.0', id: 1, method: 'server/discover', params: { _meta: ENVELOPE } }, paths: ENV_PATHS },
+    { body: { jsonrpc: '2.0', id: 2, method: 'tools/list', params: { _meta: ENVELOPE } }, paths: [...ENV_PATHS, ['params', 'cursor']] },
+    { body: { jsonrpc: '2.0', id: 3, method: 'tools/call', params: { name: 'fixture__echo', arguments: { text: 'hi' }, _meta: ENVELOPE } }, paths: [...ENV_PATHS, ['params', 'name'], ['params', 'arguments']] },
+    {
+      // A retry of an input_required round: the requestState and inputResponses are the client's to forge.
+      body: { jsonrpc: '2.0', id: 4, method: 'tools/call', params: { name: 'fixture__test_input_required_result_elicitation', arguments: {}, requestState: 'AAAA.BBBB', inputResponses: { user_name: { action: 'accept', content: { name: 'x' } } }, _meta: ENVELOPE } },
+      paths: [...ENV_PATHS, ['params', 'requestState'], ['params', 'inputResponses'], ['params', 'inputResponses', 'user_name'], ['params', 'inputResponses', 'user_name', 'content']],
+    },
+    { body: { jsonrpc: '2.0', id: 5, method: 'resources/read', params: { uri: 'fixture+test://static-text', _meta: ENVELOPE } }, paths: [...ENV_PATHS, ['params', 'uri']] },
+  ];
+
+  it('/mcp JSON-RPC, protocol 2026-07-28 (stateless): discover, list, call, input_required retries, read', LIMIT, async () => {
+    const t = new Tally('mcp 2026-07-28');
+    const rpc = fc.constantFrom(...RPC_2026).chain((r) => fc.tuple(fc.constant(r), mutation(r.paths)));
+    const extra = sometimes(fc.record({ 'mcp-protocol-version': fc.constantFrom('2026-07-28', '2099-01-01', '', 'ÿ'), 'mcp-method': pathSegment, 'mcp-name': pathSegment }, { requiredKeys: [] }));
+    await fc.assert(
+      fc.asyncProperty(rpc, headers({ ...json, authorization: `Bearer ${KEY}`, accept: 'application/json, text/event-stream' }), extra, async ([r, m], h, x) => {
+        const { bytes, label } = applyMutation(r.body, m);
+        const name = (r.body.params as { name?: string; uri?: string }).name ?? (r.body.params as { uri?: string }).uri;
+        const hs = { ...h, 'mcp-protocol-version': '2026-07-28', 'mcp-method': String(r.body.method), ...(name ? { 'mcp-name': name } : {}), ...(x ?? {}) };
+        t.record(await send(rig.gw.url, '/mcp', { method: 'POST', headers: hs, body: bytes }), `mcp2026 ${String(r.body.method)} ${label}`);
+      }),
+      { seed: SEED, numRuns: RUNS.mcp2026, endOnFailure: true },
     );
     await finish(t);
   });
