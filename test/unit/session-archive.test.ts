@@ -67,6 +67,25 @@ describe('withArchive', () => {
     await store.close();
   });
 
+  it('never revives a session that a lookup races with its delete', async () => {
+    const { store, db, now } = setup();
+    await store.put(rec('a', now()));
+    let release!: () => void;
+    const slow = new Promise<void>((r) => (release = r));
+    const remove = db.repo.remove;
+    db.repo.remove = async (id) => {
+      await slow;
+      await remove(id);
+    };
+    const deleting = store.delete('a');
+    await new Promise((r) => setTimeout(r, 5));
+    await store.get('a'); // during the delete: whatever it answers, it must not bring the record back
+    release();
+    await deleting;
+    expect(await store.get('a')).toBeNull();
+    await store.close();
+  });
+
   it('reads the database when the working store cannot answer', async () => {
     const broken: SessionStore = { kind: 'redis', put: async () => undefined, get: async () => Promise.reject(new Error('redis down')), delete: async () => undefined, close: async () => undefined };
     const { store, now } = setup(broken);

@@ -4,6 +4,7 @@ import type { McpSessionsRepo } from '../../storage/mcp-sessions-repo.js';
 import type { SessionRecord, SessionStore } from './session-store.js';
 
 const PRUNE_EVERY_MS = 10 * 60_000;
+const MAX_TOUCHED = 100_000;
 
 function toRow(rec: SessionRecord, seen: number) {
   return {
@@ -20,7 +21,7 @@ function toRow(rec: SessionRecord, seen: number) {
 
 /**
  * The working store (Redis, or this process) answers every lookup; the database is written once per session, touched
- * at most every quarter of the idle TTL, and read only when the working copy is gone: Redis restarted empty or could
+ * at most every quarter of the idle TTL by each replica, and read only when the working copy is gone: Redis restarted empty or could
  * not answer, or the gateway itself restarted. A session idle past the TTL is gone from both.
  */
 export function withArchive(fast: SessionStore, repo: McpSessionsRepo, ttlMs: () => number, log: Logger, now: () => number = Date.now): SessionStore {
@@ -29,17 +30,20 @@ export function withArchive(fast: SessionStore, repo: McpSessionsRepo, ttlMs: ()
   }, PRUNE_EVERY_MS);
   pruner.unref();
 
-  const touch = (rec: SessionRecord, at: number): SessionRecord => {
-    const next = { ...rec, touchedAt: at };
-    void fast.put(next).catch(() => undefined);
-    void repo.touch(rec.id, new Date(at)).catch((err: Error) => log.warn({ err: err.message }, 'mcp: could not touch a session record'));
-    return next;
+  /** When this replica last refreshed each session's durable copy (bounded: the oldest entries go first). */
+  const touched = new Map<string, number>();
+  const touch = (id: string, at: number): void => {
+    touched.delete(id);
+    touched.set(id, at);
+    if (touched.size > MAX_TOUCHED) touched.delete(touched.keys().next().value!);
+    void repo.touch(id, new Date(at)).catch((err: Error) => log.warn({ err: err.message }, 'mcp: could not touch a session record'));
   };
 
   return {
     kind: fast.kind,
     async put(rec) {
-      await fast.put({ ...rec, touchedAt: rec.createdAt });
+      await fast.put(rec);
+      touched.set(rec.id, rec.createdAt);
       // The working copy is enough to serve the session: a database that cannot take the row costs only durability.
       await repo.insert(toRow(rec, rec.createdAt)).catch((err: Error) => log.warn({ err: err.message }, 'mcp: could not archive a session record'));
     },
@@ -49,7 +53,10 @@ export function withArchive(fast: SessionStore, repo: McpSessionsRepo, ttlMs: ()
         log.warn({ err: err.message }, 'mcp: session store unavailable; reading the database');
         return null;
       });
-      if (rec) return t - (rec.touchedAt ?? rec.createdAt) > ttlMs() / 4 ? touch(rec, t) : rec;
+      if (rec) {
+        if (t - (touched.get(id) ?? rec.createdAt) > ttlMs() / 4) touch(id, t);
+        return rec;
+      }
       const row = await repo.find(id, new Date(t - ttlMs())).catch(() => null);
       if (!row) return null;
       log.info({ route: row.route }, 'mcp: session restored from the database');
@@ -62,10 +69,18 @@ export function withArchive(fast: SessionStore, repo: McpSessionsRepo, ttlMs: ()
         capabilities: row.capabilities as Record<string, unknown>,
         createdAt: row.createdAt.getTime(),
       };
-      return touch(restored, t);
+      // Healed into the working store. A delete removes the durable copy first, so a miss here never revives an ended session.
+      await fast.put(restored).catch(() => undefined);
+      touch(id, t);
+      return restored;
     },
     async delete(id) {
-      await Promise.all([fast.delete(id), repo.remove(id)]);
+      touched.delete(id);
+      try {
+        await repo.remove(id);
+      } finally {
+        await fast.delete(id);
+      }
     },
     async close() {
       clearInterval(pruner);

@@ -11,8 +11,6 @@ export interface SessionRecord {
   clientInfo: Record<string, unknown>;
   capabilities: Record<string, unknown>;
   createdAt: number;
-  /** When the durable copy's last-seen time was last refreshed (session-archive.ts). */
-  touchedAt?: number;
 }
 
 export interface SessionStore {

@@ -63,7 +63,8 @@ export function createMcpSessions(opts: McpSessionsOptions): McpSessions {
     const server = createInboundServer(opts, info);
     const transport = new WebStandardStreamableHTTPServerTransport({
       sessionIdGenerator: () => id,
-      onsessionclosed: () => void end(id),
+      // Awaited by the transport: the DELETE is answered once the record is gone everywhere.
+      onsessionclosed: () => end(id),
     });
     const s: LocalSession = Object.assign(info, { route, server, transport, lastSeen: Date.now() });
     server.onclose = () => void release(s);
@@ -83,8 +84,9 @@ export function createMcpSessions(opts: McpSessionsOptions): McpSessions {
 
   async function end(id: string): Promise<void> {
     await store.delete(id).catch((err: Error) => log.warn({ err: err.message }, 'mcp: could not delete a session record'));
+    // Not awaited: closing the server closes the transport that is still answering this DELETE.
     const s = local.get(id);
-    if (s) await release(s);
+    if (s) void release(s);
   }
 
   /** Rebuilds a session another replica (or an earlier process) created, by replaying its initialize. */
