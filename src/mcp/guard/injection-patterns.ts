@@ -1,5 +1,5 @@
 // The model_instruction rule: phrases that address the model instead of describing a tool, tuned against real servers.
-import type { Hit, Profile, Severity } from './injection-types.js';
+import { SEVERITY_RANK, type Hit, type Profile, type Severity } from './injection-types.js';
 import { excerptAt } from './injection-unicode.js';
 
 interface Pattern {
@@ -129,7 +129,6 @@ const PATTERNS: readonly Pattern[] = [
   },
 ];
 
-const RANK: Record<Severity, number> = { low: 0, medium: 1, high: 2 };
 
 /** The strongest instruction-like phrase in folded text; null when the text only describes. */
 export function modelInstruction(folded: string, profile: Profile): Hit | null {
@@ -140,7 +139,7 @@ export function modelInstruction(folded: string, profile: Profile): Hit | null {
     if (!m) continue;
     const severity = typeof p.severity === 'function' ? p.severity(m) : p.severity;
     if (severity === null) continue;
-    if (best && RANK[severity] <= RANK[best.severity]) continue;
+    if (best && SEVERITY_RANK[severity] <= SEVERITY_RANK[best.severity]) continue;
     const lead = m[0].search(/\S/);
     best = { rule: 'model_instruction', signal: p.signal, severity, excerpt: excerptAt(folded, m.index + lead, m[0].length - lead) };
     if (severity === 'high') break;

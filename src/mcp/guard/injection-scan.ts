@@ -130,8 +130,3 @@ export function definitionStats(kind: DefinitionKind, item: Record<string, unkno
   const w = walkDefinition(kind, item);
   return { strings: w.targets.length, chars: w.targets.reduce((n, t) => n + t.text.length, 0) };
 }
-
-/** The strongest severity among findings, or null when there are none. */
-export function worstSeverity(findings: readonly Finding[]): Finding['severity'] | null {
-  return findings.reduce<Finding['severity'] | null>((s, f) => (s ? maxSeverity(s, f.severity) : f.severity), null);
-}

@@ -48,12 +48,9 @@ export interface Hit {
   excerpt: string;
 }
 
-const RANK: Record<Severity, number> = { low: 0, medium: 1, high: 2 };
+/** Severities in order, for picking the strongest. */
+export const SEVERITY_RANK: Readonly<Record<Severity, number>> = { low: 0, medium: 1, high: 2 };
 
 export function maxSeverity(a: Severity, b: Severity): Severity {
-  return RANK[a] >= RANK[b] ? a : b;
-}
-
-export function atLeast(s: Severity, floor: Severity): boolean {
-  return RANK[s] >= RANK[floor];
+  return SEVERITY_RANK[a] >= SEVERITY_RANK[b] ? a : b;
 }

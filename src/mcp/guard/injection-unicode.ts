@@ -1,5 +1,5 @@
 // Invisible Unicode: the hidden_unicode rule, the folding that lets other rules see through it, and printable excerpts.
-import type { Hit, Severity } from './injection-types.js';
+import { SEVERITY_RANK, type Hit, type Severity } from './injection-types.js';
 
 /** Unicode tag characters: ASCII shadowed at U+E0000, invisible in every UI, read by models. */
 const TAG_RUN = /[\u{E0000}-\u{E007F}]+/gu;
@@ -107,7 +107,6 @@ function classify(s: string, i: number, ch: string, rtl: () => boolean): { signa
   return { signal: 'format', severity: 'medium' };
 }
 
-const RANK: Record<Severity, number> = { low: 0, medium: 1, high: 2 };
 
 /**
  * The strongest hidden character in `text`, with an excerpt at its first occurrence (a tag run decoded whole).
@@ -122,7 +121,7 @@ export function hiddenUnicode(text: string, soft = false): Hit | null {
     const c = classify(text, m.index, m[0], rtl);
     if (!c) continue;
     const severity: Severity = soft && c.severity === 'medium' ? 'low' : c.severity;
-    if (!best || RANK[severity] > RANK[best.severity]) {
+    if (!best || SEVERITY_RANK[severity] > SEVERITY_RANK[best.severity]) {
       let length = m[0].length;
       if (c.signal === 'tag_chars') {
         TAG_RUN.lastIndex = m.index;

@@ -1,5 +1,5 @@
 // The sensitive_path and exfiltration_url rules: secret locations, and URLs built to carry data out.
-import type { Hit, Profile, Severity } from './injection-types.js';
+import { SEVERITY_RANK, type Hit, type Profile, type Severity } from './injection-types.js';
 import { excerptAt } from './injection-unicode.js';
 
 interface Rx {
@@ -100,7 +100,6 @@ function hasDataPlaceholder(rest: string): boolean {
   return false;
 }
 
-const RANK: Record<Severity, number> = { low: 0, medium: 1, high: 2 };
 
 /**
  * URLs that carry data out: images a client renders (and so fetches) on its own, data: URIs, known collectors,
@@ -110,7 +109,7 @@ const RANK: Record<Severity, number> = { low: 0, medium: 1, high: 2 };
 export function exfiltrationUrl(folded: string, profile: Profile): Hit | null {
   let best: Hit | null = null;
   const offer = (signal: string, severity: Severity, index: number, length: number) => {
-    if (!best || RANK[severity] > RANK[best.severity]) {
+    if (!best || SEVERITY_RANK[severity] > SEVERITY_RANK[best.severity]) {
       best = { rule: 'exfiltration_url', signal, severity, excerpt: excerptAt(folded, index, length) };
     }
   };
