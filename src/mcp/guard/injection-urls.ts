@@ -8,7 +8,7 @@ interface Rx {
   severity: Severity;
 }
 
-/** Start of a path token: a mention as a word, not `process.env` or `foo.ssh`. */
+/** Start of a path token: a mention as a word, not a member access such as `obj.env` or `foo.ssh`. */
 const AT = String.raw`(?:^|[\s'"\x60(~/\\=:])`;
 
 const PATHS: readonly Rx[] = [
