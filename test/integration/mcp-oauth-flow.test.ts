@@ -5,30 +5,21 @@ import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/
 import type { OAuthClientInformationMixed, OAuthTokens } from '@modelcontextprotocol/sdk/shared/auth.js';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { RunningGateway } from '../../src/server.js';
-import { startTestGateway } from '../helpers/gateway.js';
-import { KEYS, stdioFixture, textOf } from '../helpers/mcp.js';
-import { freePort, startIssuer, type TestIssuer } from '../helpers/oauth-issuer.js';
+import { textOf } from '../helpers/mcp.js';
+import { startOAuthGateway, type OAuthGateway } from '../helpers/oauth-gateway.js';
+import type { TestIssuer } from '../helpers/oauth-issuer.js';
 
 let issuer: TestIssuer;
 let gw: RunningGateway;
 let resource: string;
+let setup: OAuthGateway;
 
 beforeAll(async () => {
-  issuer = await startIssuer();
-  issuer.claims = { groups: ['eng-readers'] };
-  const port = await freePort();
-  resource = `http://127.0.0.1:${port}/mcp`;
-  gw = await startTestGateway({
-    server: { port },
-    keys: KEYS,
-    teams: { readers: { tools: ['fixture__test_simple_text'] } },
-    mcpServers: { fixture: stdioFixture() },
-    auth: { oauth: { issuer: issuer.url, resource, principal: { teamClaim: 'groups', teams: { 'eng-readers': 'readers' } } } },
-  });
+  setup = await startOAuthGateway({ issuerClaims: { groups: ['eng-readers'] } });
+  ({ issuer, gw, resource } = setup);
 });
 afterAll(async () => {
-  await gw?.stop();
-  await issuer?.close();
+  await setup?.stop();
 });
 
 /** An in-memory client provider; "redirecting" the user means following the issuer's auto-approval by hand. */

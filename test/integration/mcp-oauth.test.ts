@@ -7,8 +7,9 @@ import { createOAuthVerifier } from '../../src/http/oauth-verifier.js';
 import { parseConfig } from '../../src/config.js';
 import type { RunningGateway } from '../../src/server.js';
 import { startTestGateway } from '../helpers/gateway.js';
-import { connect, KEYS, stdioFixture, TEST_KEY, textOf } from '../helpers/mcp.js';
-import { freePort, startIssuer, type TestIssuer } from '../helpers/oauth-issuer.js';
+import { connect, KEYS, TEST_KEY, textOf } from '../helpers/mcp.js';
+import { startOAuthGateway, type OAuthGateway } from '../helpers/oauth-gateway.js';
+import { freePort, type TestIssuer } from '../helpers/oauth-issuer.js';
 
 let issuer: TestIssuer;
 let gw: RunningGateway;
@@ -24,21 +25,13 @@ function post(headers: Record<string, string>, path = '/mcp'): Promise<Response>
   return fetch(`${gw.url}${path}`, { method: 'POST', headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream', ...headers }, body: JSON.stringify(INIT) });
 }
 
+let setup: OAuthGateway;
 beforeAll(async () => {
-  issuer = await startIssuer();
-  const port = await freePort();
-  resource = `http://127.0.0.1:${port}/mcp`;
-  gw = await startTestGateway({
-    server: { port },
-    keys: KEYS,
-    teams: { readers: { tools: ['fixture__test_simple_text'] } },
-    mcpServers: { fixture: stdioFixture() },
-    auth: { oauth: { issuer: issuer.url, resource, principal: { teamClaim: 'groups', teams: { 'eng-readers': 'readers' } } } },
-  });
+  setup = await startOAuthGateway();
+  ({ issuer, gw, resource } = setup);
 });
 afterAll(async () => {
-  await gw?.stop();
-  await issuer?.close();
+  await setup?.stop();
 });
 
 describe('protected resource metadata (RFC 9728)', () => {

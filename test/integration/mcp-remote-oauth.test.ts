@@ -6,36 +6,26 @@ import { fileURLToPath } from 'node:url';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import type { RunningGateway } from '../../src/server.js';
-import { startTestGateway } from '../helpers/gateway.js';
-import { KEYS, stdioFixture, textOf } from '../helpers/mcp.js';
-import { freePort, startIssuer, type TestIssuer } from '../helpers/oauth-issuer.js';
+import { textOf } from '../helpers/mcp.js';
+import { startOAuthGateway, type OAuthGateway } from '../helpers/oauth-gateway.js';
+import { freePort, type TestIssuer } from '../helpers/oauth-issuer.js';
 
 const MCP_REMOTE = fileURLToPath(new URL('../../node_modules/mcp-remote/dist/proxy.js', import.meta.url));
 const BROWSER = fileURLToPath(new URL('../fixtures/fake-browser.mjs', import.meta.url));
 
 let issuer: TestIssuer;
-let gw: RunningGateway;
 let resource: string;
 let configDir: string;
+let setup: OAuthGateway;
 
 beforeAll(async () => {
-  issuer = await startIssuer();
-  issuer.claims = { groups: ['eng-readers'] };
-  const port = await freePort();
-  resource = `http://localhost:${port}/mcp`;
+  // mcp-remote accepts plain HTTP only for localhost.
+  setup = await startOAuthGateway({ host: 'localhost', issuerClaims: { groups: ['eng-readers'] } });
+  ({ issuer, resource } = setup);
   configDir = mkdtempSync(join(tmpdir(), 'mcp-remote-'));
-  gw = await startTestGateway({
-    server: { port },
-    keys: KEYS,
-    teams: { readers: { tools: ['fixture__test_simple_text'] } },
-    mcpServers: { fixture: stdioFixture() },
-    auth: { oauth: { issuer: issuer.url, resource, principal: { teamClaim: 'groups', teams: { 'eng-readers': 'readers' } } } },
-  });
 });
 afterAll(async () => {
-  await gw?.stop();
-  await issuer?.close();
+  await setup?.stop();
   rmSync(configDir, { recursive: true, force: true });
 });
 
