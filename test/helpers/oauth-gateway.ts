@@ -1,8 +1,10 @@
 // A gateway that takes bearer JWTs from a test issuer: the issuer's `groups: eng-readers` maps to team "readers",
 // which may use only fixture__test_simple_text of a stdio fixture; virtual keys (KEYS) keep working beside it.
+import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { expect } from 'vitest';
 import type { RunningGateway } from '../../src/server.js';
 import { startTestGateway } from './gateway.js';
-import { KEYS, stdioFixture } from './mcp.js';
+import { KEYS, stdioFixture, textOf } from './mcp.js';
 import { freePort, startIssuer, type TestIssuer } from './oauth-issuer.js';
 
 export interface OAuthGateway {
@@ -35,4 +37,14 @@ export async function startOAuthGateway(opts: { host?: string; issuerClaims?: Re
       await issuer.close();
     },
   };
+}
+
+/** What team "readers" may do, seen from a client: its one tool runs, any other is denied by the team's rules. */
+export async function expectReadersTeam(client: Pick<Client, 'callTool'>): Promise<void> {
+  const ok = await client.callTool({ name: 'fixture__test_simple_text', arguments: {} });
+  expect(ok.isError).toBeFalsy();
+  expect(textOf(ok)).toContain('simple text response');
+  const denied = await client.callTool({ name: 'fixture__test_error_handling', arguments: {} });
+  expect(denied.isError).toBe(true);
+  expect(textOf(denied)).toMatch(/not allowed for team "readers"/);
 }

@@ -5,8 +5,7 @@ import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/
 import type { OAuthClientInformationMixed, OAuthTokens } from '@modelcontextprotocol/sdk/shared/auth.js';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { RunningGateway } from '../../src/server.js';
-import { textOf } from '../helpers/mcp.js';
-import { startOAuthGateway, type OAuthGateway } from '../helpers/oauth-gateway.js';
+import { expectReadersTeam, startOAuthGateway, type OAuthGateway } from '../helpers/oauth-gateway.js';
 import type { TestIssuer } from '../helpers/oauth-issuer.js';
 
 let issuer: TestIssuer;
@@ -55,11 +54,7 @@ it('connects with the SDK authProvider: discovery through the 401, then a token 
   const client = new Client({ name: 'oauth-flow', version: '1.0.0' });
   await client.connect(new StreamableHTTPClientTransport(new URL(`${gw.url}/mcp`), { authProvider: provider }));
   try {
-    const ok = await client.callTool({ name: 'fixture__test_simple_text', arguments: {} });
-    expect(textOf(ok)).toContain('simple text response');
-    const denied = await client.callTool({ name: 'fixture__test_error_handling', arguments: {} });
-    expect(denied.isError).toBe(true);
-    expect(textOf(denied)).toMatch(/not allowed for team "readers"/);
+    await expectReadersTeam(client);
   } finally {
     await client.close();
   }

@@ -7,8 +7,8 @@ import { createOAuthVerifier } from '../../src/http/oauth-verifier.js';
 import { parseConfig } from '../../src/config.js';
 import type { RunningGateway } from '../../src/server.js';
 import { startTestGateway } from '../helpers/gateway.js';
-import { connect, KEYS, TEST_KEY, textOf } from '../helpers/mcp.js';
-import { startOAuthGateway, type OAuthGateway } from '../helpers/oauth-gateway.js';
+import { connect, KEYS, TEST_KEY } from '../helpers/mcp.js';
+import { expectReadersTeam, startOAuthGateway, type OAuthGateway } from '../helpers/oauth-gateway.js';
 import { freePort, type TestIssuer } from '../helpers/oauth-issuer.js';
 
 let issuer: TestIssuer;
@@ -118,12 +118,7 @@ describe('a valid token', () => {
       const names = (await client.listTools()).tools.map((t) => t.name);
       expect(names).toContain('fixture__test_simple_text');
       expect(names).not.toContain('fixture__test_error_handling');
-      const ok = await client.callTool({ name: 'fixture__test_simple_text', arguments: {} });
-      expect(ok.isError).toBeFalsy();
-      expect(textOf(ok)).toContain('simple text response');
-      const denied = await client.callTool({ name: 'fixture__test_error_handling', arguments: {} });
-      expect(denied.isError).toBe(true);
-      expect(textOf(denied)).toMatch(/not allowed for team "readers"/);
+      await expectReadersTeam(client);
     } finally {
       await client.close();
     }
