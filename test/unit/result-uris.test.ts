@@ -36,6 +36,9 @@ describe('exposeResultUris', () => {
     const out = exposeResultUris(createView(config, '')!, 'resources/read', 'b', read, { upstream: 'db://users/rows', exposed: 'b+db://users/rows' });
     expect(out.contents).toEqual([{ uri: 'b+db://users/rows', text: '[]' }, { uri: 'b+db://users/rows/1', text: '{}' }]);
     expect(exposeResultUris(createView(config, 'a')!, 'tools/call', 'a', links)).toBe(links);
+    // A result with no URI in it is passed on as it is, not copied.
+    const plain = { content: [{ type: 'text', text: 'hi' }] };
+    expect(exposeResultUris(createView(config, '')!, 'tools/call', 'a', plain)).toBe(plain);
   });
 
   it('renames embedded resources in prompt messages', () => {

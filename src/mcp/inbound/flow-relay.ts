@@ -2,7 +2,7 @@
 import { ProtocolError, type ClientCapabilities } from '@modelcontextprotocol/server';
 import { z } from 'zod';
 import type { Logger } from '../../log.js';
-import { ErrorCode, RpcError, type JsonObject } from '../upstream/rpc.js';
+import { isJsonObject, ErrorCode, RpcError, type JsonObject } from '../upstream/rpc.js';
 import { invalidState, type FlowRemote, type ForwardedRound } from './flow-rounds.js';
 import type { InputFlows } from './input-flows.js';
 import { RelayRemoteError, RelayUnavailable, type ReplicaRelay } from './replica-relay.js';
@@ -20,7 +20,6 @@ const ForwardedRoundSchema = z.object({
   inputResponses: z.record(z.string(), z.unknown()).optional(),
 });
 
-const isObj = (v: unknown): v is JsonObject => !!v && typeof v === 'object' && !Array.isArray(v);
 
 /** The forwarding side: a state minted elsewhere is served there; a holder that is gone or silent reads as an expired state. */
 export function flowRemote(relay: ReplicaRelay, log: Logger): FlowRemote {
@@ -29,7 +28,7 @@ export function flowRemote(relay: ReplicaRelay, log: Logger): FlowRemote {
     async forward(replica, round, signal) {
       try {
         const body = await relay.call(replica, TOPIC, round, signal);
-        if (!isObj(body)) throw new RpcError(ErrorCode.InternalError, 'The gateway replica holding this request answered with no result.');
+        if (!isJsonObject(body)) throw new RpcError(ErrorCode.InternalError, 'The gateway replica holding this request answered with no result.');
         return body;
       } catch (err) {
         if (err instanceof RelayRemoteError) throw new ProtocolError(err.code, err.message, err.data);

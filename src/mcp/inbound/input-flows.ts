@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { inputRequired, MissingRequiredClientCapabilityError, type ClientCapabilities, type LoggingLevel, type ServerContext } from '@modelcontextprotocol/server';
 import type { Progress } from '@modelcontextprotocol/sdk/types.js';
 import type { RelayCaller } from '../upstream/relay.js';
-import { ErrorCode, RpcError, type JsonObject, type RpcMessage } from '../upstream/rpc.js';
+import { isJsonObject, ErrorCode, RpcError, type JsonObject, type RpcMessage } from '../upstream/rpc.js';
 import { createFlowStates, invalidState, ioOf, type FlowRemote, type FlowState, type ForwardedRound, type RoundIo } from './flow-rounds.js';
 import { isInputKey, missingCapabilities, splitInputKey, validResponse } from './input-requests.js';
 
@@ -65,7 +65,6 @@ interface Flow {
   abort: AbortController;
   timer?: NodeJS.Timeout;
 }
-const isObj = (v: unknown): v is JsonObject => !!v && typeof v === 'object' && !Array.isArray(v);
 
 export function createInputFlows(opts: InputFlowsOptions = {}): InputFlows {
   const ttlMs = opts.ttlMs ?? 600_000;
@@ -197,7 +196,7 @@ export function createInputFlows(opts: InputFlowsOptions = {}): InputFlows {
       const owner = ownerOf(route, name, io.method, io.keyId);
       const state = ctx.mcpReq.requestState<FlowState>();
       if (state !== undefined) {
-        if (!isObj(state)) throw invalidState();
+        if (!isJsonObject(state)) throw invalidState();
         const holder = typeof state.replica === 'string' ? state.replica : undefined;
         if (holder !== undefined && opts.remote && holder !== opts.remote.replica) {
           const fwd: ForwardedRound = { route, name, method: io.method, keyId: io.keyId, flow: String(state.flow), round: Number(state.round), caps: io.caps, inputResponses: ctx.mcpReq.inputResponses };

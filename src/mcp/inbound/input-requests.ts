@@ -1,20 +1,19 @@
 // Server→client requests as 2026-07-28 input requests: their key, what a client must declare to answer them, whether an answer fits.
 import { createHmac, randomBytes } from 'node:crypto';
 import type { ClientCapabilities } from '@modelcontextprotocol/server';
-import type { JsonObject } from '../upstream/rpc.js';
+import { isJsonObject, type JsonObject } from '../upstream/rpc.js';
 
 /** `_meta` key an upstream may set on a server→client request to name its input key (a gateway cannot invent `user_name`). */
 export const INPUT_KEY_META = 'io.github.mcp-agent-gateway/inputKey';
 const KEY = /^[A-Za-z0-9_.-]{1,64}$/;
 
-const isObj = (v: unknown): v is JsonObject => !!v && typeof v === 'object' && !Array.isArray(v);
 
 export const isInputKey = (k: string): boolean => KEY.test(k);
 
 /** The upstream's key hint, and the params as the client sees them (the hint is the gateway's business, not the client's). */
 export function splitInputKey(params: JsonObject): { hint: string | null; params: JsonObject } {
   const { _meta, ...rest } = params;
-  const meta = isObj(_meta) ? { ..._meta } : {};
+  const meta = isJsonObject(_meta) ? { ..._meta } : {};
   const hint = typeof meta[INPUT_KEY_META] === 'string' && KEY.test(meta[INPUT_KEY_META]) ? meta[INPUT_KEY_META] : null;
   delete meta[INPUT_KEY_META];
   return { hint, params: Object.keys(meta).length ? { ...rest, _meta: meta } : rest };
@@ -48,7 +47,7 @@ export function missingCapabilities(method: string, params: JsonObject, declared
   const missing: Record<string, JsonObject> = {};
   for (const [cap, members] of Object.entries(need)) {
     const have = (declared as Record<string, unknown>)[cap];
-    if (!isObj(have)) {
+    if (!isJsonObject(have)) {
       missing[cap] = members;
       continue;
     }
@@ -61,12 +60,12 @@ export function missingCapabilities(method: string, params: JsonObject, declared
 
 /** Whether `v` can stand as the answer to a `method` request: a malformed one is asked for again rather than relayed. */
 export function validResponse(method: string, v: unknown): v is JsonObject {
-  if (!isObj(v)) return false;
+  if (!isJsonObject(v)) return false;
   switch (method) {
     case 'elicitation/create':
       return v.action === 'accept' || v.action === 'decline' || v.action === 'cancel';
     case 'sampling/createMessage':
-      return typeof v.role === 'string' && (isObj(v.content) || Array.isArray(v.content));
+      return typeof v.role === 'string' && (isJsonObject(v.content) || Array.isArray(v.content));
     case 'roots/list':
       return Array.isArray(v.roots);
     default:

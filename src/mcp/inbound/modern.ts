@@ -1,7 +1,7 @@
 // MCP protocol 2026-07-28 (stateless requests, server/discover, input_required, subscriptions/listen): one SDK handler per route over the hub and catalog the 2025 sessions use.
 import { randomUUID } from 'node:crypto';
 import { createMcpHandler, type McpHttpHandler, type McpRequestContext } from '@modelcontextprotocol/server';
-import type { JsonObject } from '../upstream/rpc.js';
+import { isJsonObject, type JsonObject } from '../upstream/rpc.js';
 import type { InputFlows } from './input-flows.js';
 import { factsAuthInfo, readFacts, type McpRequest } from './request-facts.js';
 import { rpcError } from './rpc-response.js';
@@ -25,12 +25,11 @@ interface Route {
   signature: string;
 }
 
-const isObj = (v: unknown): v is JsonObject => !!v && typeof v === 'object' && !Array.isArray(v);
 const MAX_LISTENED = 64;
 
 /** The resource URIs a subscriptions/listen request asks updates for. */
 function listenedUris(body: unknown): string[] {
-  if (!isObj(body) || body.method !== 'subscriptions/listen' || !isObj(body.params) || !isObj(body.params.notifications)) return [];
+  if (!isJsonObject(body) || body.method !== 'subscriptions/listen' || !isJsonObject(body.params) || !isJsonObject(body.params.notifications)) return [];
   const uris = body.params.notifications.resourceSubscriptions;
   return Array.isArray(uris) ? [...new Set(uris.filter((u): u is string => typeof u === 'string'))].slice(0, MAX_LISTENED) : [];
 }

@@ -4,6 +4,11 @@ import { z } from 'zod';
 import { publicMessage } from '../../errors.js';
 
 export type JsonObject = Record<string, unknown>;
+
+/** A JSON object (not an array, not null): what a field of relayed MCP data must be before its keys are read. */
+export function isJsonObject(v: unknown): v is JsonObject {
+  return !!v && typeof v === 'object' && !Array.isArray(v);
+}
 export interface RpcMessage {
   method: string;
   params?: JsonObject;
