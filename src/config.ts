@@ -117,9 +117,21 @@ export const GatewayConfigSchema = z
         keyCacheTtlMs: z.number().int().min(0).default(30_000),
         /** OAuth 2.1 for MCP clients: bearer JWTs from this issuer beside virtual keys (README "OAuth for MCP clients"). */
         oauth: OAuthConfigSchema.optional(),
+        /**
+         * Failed admin-key attempts (admin API, /metrics, console login) per client address and window: past
+         * `maxFailures`, every attempt from that address is refused (429), the right key included, until the window
+         * ends. Shared through Redis when set. `maxFailures: 0` turns it off.
+         */
+        adminThrottle: z
+          .object({
+            maxFailures: z.number().int().min(0).max(1_000_000).default(10),
+            windowSeconds: z.number().int().min(1).max(86_400).default(60),
+          })
+          .strict()
+          .default({ maxFailures: 10, windowSeconds: 60 }),
       })
       .strict()
-      .default({ keyCacheTtlMs: 30_000 }),
+      .default({ keyCacheTtlMs: 30_000, adminThrottle: { maxFailures: 10, windowSeconds: 60 } }),
     /** Upstream MCP servers the hub federates at /mcp, each also served alone at /mcp/<id>. */
     mcpServers: z.record(mcpServerIdSchema, McpServerConfigSchema).default({}),
     /** Curated subsets of the federated catalog, served at /mcp/<id>. */

@@ -6,6 +6,7 @@ import { createDefinitionScanner, type DefinitionScanner } from './mcp/guard/def
 import { createToolGuard, TOOL_PINS_CHANNEL, type ToolGuard } from './mcp/guard/tool-pins.js';
 import { createHub, type Hub } from './mcp/upstream/hub.js';
 import { closeUpstreamAgents } from './providers/http.js';
+import { createAdminThrottle, type AdminThrottle } from './admin/auth-throttle.js';
 import { createKeysService, type AdminKeysService } from './admin/keys-service.js';
 import { createToolPinsService, type ToolPinsService } from './admin/tool-pins-service.js';
 import { createEmbedder } from './cache/embed.js';
@@ -55,6 +56,8 @@ export interface Deps extends RuntimeAliases {
   checkpoints: Checkpoints;
   /** Keys and teams management (admin API and CLI). */
   admin: AdminKeysService;
+  /** Failed admin-key attempts per client address (admin API, /metrics, console login); shared through Redis when set. */
+  adminThrottle: AdminThrottle;
   /** Budget, rate-limit and token-counting state; survives config reloads. */
   policyStores: PolicyStores;
   /** Breakers and target health; survives config reloads (each runtime's router reads it). */
@@ -136,6 +139,7 @@ export async function createDeps(config: GatewayConfig, opts: { log?: Logger } =
     checkpoints,
     redis,
     admin: createKeysService(repo, (hash) => deps.runtime.keys.invalidate(hash), () => deps.runtime.teams),
+    adminThrottle: createAdminThrottle({ redis: redis?.policyClient(config.policy.redisCommandTimeoutMs), replicas: config.policy.replicas, log }),
     policyStores,
     health,
     hub,

@@ -11,6 +11,19 @@ const error = { description: 'Error', ...json(ref('Error')) };
 /** Path and query values: ≤ 256 characters, no control characters, NUL or invalid Unicode (else 400). */
 const idParam = { name: 'id', in: 'path', required: true, schema: { type: 'string', maxLength: 256 } };
 
+/** An address past `auth.adminThrottle`'s failed-key limit gets 429 on every admin route: added to each operation. */
+const AdminAuthThrottled = {
+  description: 'Too many failed admin key attempts from this address: every attempt, the right key included, is refused until the window ends.',
+  headers: { 'retry-after': { description: 'Seconds until the window ends.', schema: { type: 'integer', minimum: 1 } } },
+  ...json(ref('Error')),
+};
+
+function withThrottled(paths: Record<string, Record<string, unknown>>): Record<string, Record<string, unknown>> {
+  const add = (op: unknown) =>
+    op && typeof op === 'object' && 'responses' in op ? { ...op, responses: { ...(op.responses as object), 429: { $ref: '#/components/responses/AdminAuthThrottled' } } } : op;
+  return Object.fromEntries(Object.entries(paths).map(([path, ops]) => [path, Object.fromEntries(Object.entries(ops).map(([method, op]) => [method, add(op)]))]));
+}
+
 const KeyView = {
   type: 'object',
   required: ['id', 'name', 'team', 'prefix', 'policy', 'createdAt', 'status'],
@@ -54,6 +67,7 @@ export function openApiDocument(): unknown {
     info: { title: 'Gateway admin API', version: '1' },
     components: {
       securitySchemes: { admin: { type: 'http', scheme: 'bearer', description: 'GATEWAY_ADMIN_KEY' } },
+      responses: { AdminAuthThrottled },
       schemas: {
         Error: {
           type: 'object',
@@ -73,7 +87,7 @@ export function openApiDocument(): unknown {
       },
     },
     security: [{ admin: [] }],
-    paths: {
+    paths: withThrottled({
       ...auditPaths,
       ...spendPaths,
       ...toolPinsPaths,
@@ -109,7 +123,7 @@ export function openApiDocument(): unknown {
       '/admin/keys/{id}/revoke': {
         post: { summary: 'Revoke a key on every replica', parameters: [idParam], responses: { 200: { description: 'The key', ...json(ref('KeyView')) }, 404: error } },
       },
-    },
+    }),
   };
   return cached;
 }

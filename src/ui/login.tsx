@@ -1,6 +1,7 @@
-// GET/POST /ui/login: the admin key in, a signed session cookie out (logout is a guarded POST in routes.ts).
+// GET/POST /ui/login: the admin key in, a signed session cookie out (logout is a guarded POST in routes.ts); failed keys are throttled per address.
 import type { Hono } from 'hono';
 import type { FC } from 'hono/jsx';
+import { oversizedKey, throttleAttempt } from '../admin/auth-attempt.js';
 import { issueSession, readSession, safeEqual, safeNext, sessionCookie, setSessionCookie } from './auth.js';
 import { sameOrigin } from './csrf.js';
 import { Layout, Notice, render } from './layout.js';
@@ -33,7 +34,15 @@ export function loginRoutes(app: Hono<UiEnv>): void {
     const form = await c.req.parseBody();
     const next = safeNext(typeof form.next === 'string' ? form.next : undefined);
     const given = typeof form.key === 'string' ? form.key : '';
-    if (!given || !safeEqual(given, adminKey)) return render(c, <LoginPage next={next} error="That is not the admin key." />, 401);
+    // Compared before the throttle counts, as /admin does: a wrong key is counted in one atomic step.
+    const right = !!given && !oversizedKey(given, adminKey) && safeEqual(given, adminKey);
+    const verdict = await throttleAttempt(c, c.var.deps, { surface: 'console', outcome: !given ? 'missing' : right ? 'right' : 'wrong' });
+    if (verdict.refused) {
+      c.header('retry-after', String(verdict.retryAfterSec));
+      const wait = verdict.retryAfterSec === 1 ? '1 second' : `${verdict.retryAfterSec} seconds`;
+      return render(c, <LoginPage next={next} error={`Too many failed attempts from your address. Log-ins from it are refused for ${wait}, even with the right key; try again then.`} />, 429);
+    }
+    if (!right) return render(c, <LoginPage next={next} error="That is not the admin key." />, 401);
     setSessionCookie(c, issueSession(adminKey).token);
     return c.redirect(next, 303);
   });

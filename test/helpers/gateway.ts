@@ -9,6 +9,9 @@ export async function startTestGateway(raw: Record<string, unknown>, env: Record
     {
       logLevel: 'silent',
       ...raw,
+      // Every test file's gateway sees its clients as 127.0.0.1 and may share one Redis: wrong admin keys sent by one
+      // file must not lock another file out. admin-auth-throttle.test.ts tests the throttle with its own settings.
+      auth: { adminThrottle: { maxFailures: 1_000, windowSeconds: 60 }, ...(raw.auth as object | undefined) },
       server: { port: 0, host: '127.0.0.1', shutdownGraceMs: 5_000, ...(raw.server as object | undefined) },
       storage: { dataDir: 'memory://', ...(raw.storage as object | undefined) },
       requestLog: { flushIntervalMs: 50, maxBatch: 100, maxQueue: 10_000, ...(raw.requestLog as object | undefined) },
