@@ -152,10 +152,13 @@ async function main(): Promise<void> {
 
     const timeline = await (await fetch(`${gw.url}/admin/sessions/${SESSION}?${q}`, { headers: api })).json() as { session: { events: number }; events: unknown[] };
     const legs: Leg[] = [];
-    legs.push(await measure(gw, 'console session page', `/ui/sessions/${SESSION}?${q}`, ui));
-    legs.push(await measure(gw, 'console session page, printable', `/ui/sessions/${SESSION}?${q}&print=1`, ui));
+    legs.push(await measure(gw, 'console session page (payloads on demand)', `/ui/sessions/${SESSION}?${q}`, ui));
+    legs.push(await measure(gw, 'console session page, all payloads expanded', `/ui/sessions/${SESSION}?${q}&payloads=all`, ui));
+    legs.push(await measure(gw, 'console session page, printable (payloads inline)', `/ui/sessions/${SESSION}?${q}&print=1`, ui));
+    legs.push(await measure(gw, 'console event page (one payload, what opening it reads)', `/ui/sessions/${SESSION}/events/500?${q}`, ui));
     legs.push(await measure(gw, 'admin timeline alone', `/admin/sessions/${SESSION}?${q}`, api));
-    legs.push(await measure(gw, 'admin timeline with its chain verification (the page\'s one call)', `/admin/sessions/${SESSION}?${q}&verify=true`, api));
+    legs.push(await measure(gw, 'admin timeline with its chain verification, payloads left out (the page\'s one call)', `/admin/sessions/${SESSION}?${q}&verify=true&payloads=false`, api));
+    legs.push(await measure(gw, 'admin timeline with its chain verification, payloads inline', `/admin/sessions/${SESSION}?${q}&verify=true`, api));
     legs.push(await measure(gw, 'admin chain verification alone', `/admin/audit/verify?session=${SESSION}&${q}`, api));
     legs.push(await measure(gw, 'console sessions list', `/ui/sessions`, ui));
 
@@ -170,11 +173,14 @@ async function main(): Promise<void> {
     const ver = await svc.verify(SESSION, KEY_ID);
     const wire = JSON.stringify(tl);
     parts.push(['timeline JSON: stringify + parse (the in-process admin call)', async () => JSON.parse(JSON.stringify(tl))]);
-    parts.push(['timeline render to a string', async () => String(await jsx(Timeline, { events: tl.events as EventView[], verify: ver as VerifyResult, print: false }).toString())]);
-    // What payloads on demand would save: the same render and JSON with every event's payload left out.
-    const bare = tl.events.map(({ payload: _p, ...e }) => e);
-    parts.push(['timeline render, payloads left out', async () => String(await jsx(Timeline, { events: bare as EventView[], verify: ver as VerifyResult, print: false }).toString())]);
-    parts.push(['timeline JSON round trip, payloads left out', async () => JSON.parse(JSON.stringify({ session: tl.session, events: bare }))]);
+    const inline = { inline: true as const, open: true };
+    parts.push(['timeline render to a string, payloads inline', async () => String(await jsx(Timeline, { events: tl.events as EventView[], verify: ver as VerifyResult, payloads: inline }).toString())]);
+    // Payloads on demand: the page's default, each payload a link to its event page.
+    const bare = await svc.timeline(SESSION, KEY_ID, { payloads: false });
+    const linked = { inline: false as const, href: (seq: number) => `/ui/sessions/${SESSION}/events/${seq}?${q}` };
+    parts.push(['timeline read, payloads left out', () => svc.timeline(SESSION, KEY_ID, { payloads: false })]);
+    parts.push(['timeline render, payloads on demand', async () => String(await jsx(Timeline, { events: bare.events as EventView[], verify: ver as VerifyResult, payloads: linked }).toString())]);
+    parts.push(['timeline JSON round trip, payloads left out', async () => JSON.parse(JSON.stringify(bare))]);
     const pieces: Array<{ name: string; p50: number; p95: number }> = [];
     for (const [name, fn] of parts) {
       for (let i = 0; i < 2; i++) await fn();

@@ -92,6 +92,7 @@ export const auditSchemas = {
       cost_micros: nullable('integer'),
       findings: { type: ['object', 'null'], additionalProperties: { type: 'integer' }, description: 'PII finding counts by type.' },
       payload: { description: 'The request as the upstream saw it and the response (per audit.payloads).' },
+      payload_parts: { type: 'array', items: { type: 'string' }, description: 'Only in a timeline read with payloads=false: the names of the payload parts left out (request, response, original).' },
       prev_hash: { type: 'string' },
       hash: { type: 'string' },
     },
@@ -154,6 +155,13 @@ export const auditPaths = {
         400: error,
         404: error,
       },
+    },
+  },
+  '/admin/sessions/{id}/events/{seq}': {
+    get: {
+      summary: 'One event of the session by its seq, payload included (what a timeline read with payloads=false leaves out)',
+      parameters: [idParam, { name: 'seq', in: 'path', required: true, schema: { type: 'integer', minimum: 1 } }, keyParam],
+      responses: { 200: { description: 'The event', ...json(ref('AuditEvent')) }, 400: error, 404: error },
     },
   },
   '/admin/sessions/{id}/export': {

@@ -23,8 +23,19 @@ export const TimelineQuerySchema = z
       .transform((v) => v === 'true')
       .optional()
       .describe('true: the answer also has `verify`, the chain verification of GET /admin/audit/verify?session= computed over the rows listed (one read).'),
+    payloads: z
+      .enum(['true', 'false'])
+      .transform((v) => v === 'true')
+      .optional()
+      .describe('false: events carry `payload_parts` (the part names) instead of `payload`; GET /admin/sessions/{id}/events/{seq} has each one. Default true.'),
   })
   .strict();
+/** An event's seq in a path: plain digits (no `1e3`, no sign), a positive integer a double holds exactly. */
+const SeqSchema = z
+  .string()
+  .regex(/^[1-9][0-9]{0,15}$/)
+  .transform(Number)
+  .refine((n) => Number.isSafeInteger(n));
 const VerifyQuerySchema = z.object({ session: z.string().optional(), key: z.string().optional() }).strict();
 const DeadLetterQuerySchema = z.object({ limit: z.coerce.number().int().min(1).max(500).default(50) }).strict();
 
@@ -43,8 +54,14 @@ export function auditRoutes(app: Hono<AppEnv>): void {
 
   app.get('/sessions', async (c) => c.json(await svc(c).list(query(ListQuerySchema, c.req.query()))));
   app.get('/sessions/:id', async (c) => {
-    const { key, verify } = query(TimelineQuerySchema, c.req.query());
-    return c.json(await svc(c).timeline(c.req.param('id'), key, { verify }));
+    const { key, verify, payloads } = query(TimelineQuerySchema, c.req.query());
+    return c.json(await svc(c).timeline(c.req.param('id'), key, { verify, payloads }));
+  });
+  app.get('/sessions/:id/events/:seq', async (c) => {
+    const { key } = query(KeyQuerySchema, c.req.query());
+    const seq = SeqSchema.safeParse(c.req.param('seq'));
+    if (!seq.success) throw new GatewayError('invalid_request', 'seq must be a positive integer (an event number in the session).', { param: 'seq' });
+    return c.json(await svc(c).event(c.req.param('id'), seq.data, key));
   });
   app.get('/sessions/:id/export', async (c) => {
     const { key } = query(KeyQuerySchema, c.req.query());

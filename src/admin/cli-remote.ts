@@ -1,6 +1,6 @@
 // The CLI's services over a running gateway's admin API: what it uses when that gateway holds the embedded database.
 import { ERROR_CODES, GatewayError, type ErrorCode } from '../errors.js';
-import type { SessionsService } from '../tracing/sessions-service.js';
+import type { SessionsService, TimelineOptions } from '../tracing/sessions-service.js';
 import type { KeysService } from './keys-service.js';
 import type { ToolPinsService, ToolPinView } from './tool-pins-service.js';
 
@@ -79,11 +79,13 @@ export function remoteKeysService(t: RemoteTarget): KeysService {
 /** SessionsService over `/admin/sessions` and `/admin/audit/verify`; verify results flow through untouched, new fields included. */
 export function remoteSessionsService(t: RemoteTarget): SessionsService {
   type Timeline = Awaited<ReturnType<SessionsService['timeline']>>;
-  const timeline = (id: string, key?: string, opts?: { verify?: boolean }) => json<Timeline>(t, 'GET', `/sessions/${seg(id)}${qs({ key, verify: opts?.verify ? 'true' : undefined })}`);
+  const timeline = (id: string, key?: string, opts?: TimelineOptions) =>
+    json<Timeline>(t, 'GET', `/sessions/${seg(id)}${qs({ key, verify: opts?.verify ? 'true' : undefined, payloads: opts?.payloads === false ? 'false' : undefined })}`);
   return {
     list: (f) => json(t, 'GET', `/sessions${qs(f)}`),
-    get: async (id, key) => (await timeline(id, key)).session,
+    get: async (id, key) => (await timeline(id, key, { payloads: false })).session,
     timeline,
+    event: (id, seq, key) => json(t, 'GET', `/sessions/${seg(id)}/events/${seq}${qs({ key })}`),
     async *exportLines(id, key) {
       const res = await call(t, 'GET', `/sessions/${seg(id)}/export${qs({ key })}`);
       if (!res.body) return;

@@ -67,6 +67,12 @@ export interface VerifyAllResult {
   warnings: string[];
 }
 
+/** What a timeline read leaves out: `payloads: false` puts `payload_parts` (the payload's part names) where each payload was. */
+export interface TimelineOptions {
+  verify?: boolean;
+  payloads?: boolean;
+}
+
 /** A timeline; `verify` (asked for with `{ verify: true }`) is the chain verification over the very rows listed. */
 export interface Timeline {
   session: SessionView;
@@ -77,7 +83,9 @@ export interface Timeline {
 export interface SessionsService {
   list(f: z.output<typeof SessionQuerySchema>): Promise<{ data: SessionView[]; nextOffset: number | null }>;
   get(id: string, key?: string): Promise<SessionView>;
-  timeline(id: string, key?: string, opts?: { verify?: boolean }): Promise<Timeline>;
+  timeline(id: string, key?: string, opts?: TimelineOptions): Promise<Timeline>;
+  /** One event by its seq, payload included (what a timeline read without payloads links to). */
+  event(id: string, seq: number, key?: string): Promise<EventView>;
   exportLines(id: string, key?: string): AsyncGenerator<string>;
   verify(id: string, key?: string): Promise<VerifyResult>;
   /** Every session (or those of one key); stops collecting after `maxBroken` broken ones. */
@@ -100,15 +108,25 @@ export function sessionView(s: AgentSessionRow): SessionView {
   };
 }
 
-export function eventView(e: EventWithPayload): EventView {
+/** The names a payload's parts go by (request, response, original), without touching their content. */
+function payloadParts(payload: unknown): string[] {
+  return typeof payload === 'object' && payload !== null && !Array.isArray(payload) ? Object.keys(payload) : ['payload'];
+}
+
+export function eventView(e: EventWithPayload, withPayload = true): EventView {
   const out: EventView = {};
   // for-in, not Object.entries: a 1,000-event timeline would allocate some 40,000 [key, value] pairs (rows are plain objects).
   for (const k in e) {
-    if (k === 'sidePayload' || k === 'sideMissing') continue;
+    if (k === 'sidePayload' || k === 'sideMissing' || (k === 'payload' && !withPayload)) continue;
     const v = e[k as keyof EventWithPayload];
     out[columnName[k] ?? k] = v instanceof Date ? v.toISOString() : v;
   }
-  if (e.payloadId) out.payload = e.sidePayload ?? null;
+  const payload = e.payloadId ? (e.sidePayload ?? null) : e.payload;
+  if (withPayload) {
+    if (e.payloadId) out.payload = payload;
+  } else if (payload !== null && payload !== undefined) {
+    out.payload_parts = payloadParts(payload);
+  }
   return out;
 }
 
@@ -186,8 +204,15 @@ export function createSessionsService(repo: AuditRepo, checkpoints?: { check(key
       // Call order: replicas number a session's events (seq, the chain's order) as their writers flush, so calls served
       // by two replicas within one flush interval can be chained out of call order. Each call's rows share its start time.
       rows.sort((a, b) => a.time.getTime() - b.time.getTime() || a.seq - b.seq);
-      const events = rows.map(eventView);
+      const withPayloads = opts?.payloads ?? true;
+      const events = rows.map((e) => eventView(e, withPayloads));
       return verify ? { session: sessionView(s), events, verify } : { session: sessionView(s), events };
+    },
+    async event(id, seq, key) {
+      const s = await one(id, key);
+      const [e] = await repo.readAuditEvents(s, seq - 1, 1);
+      if (!e || e.seq !== seq) throw new GatewayError('not_found', `Session "${id}" has no event #${seq}${seq < s.anchorSeq ? ' (retention cut the events before its anchor)' : ''}.`);
+      return eventView(e);
     },
     async *exportLines(id, key) {
       const s = await one(id, key);

@@ -1,4 +1,4 @@
-// The console's one script (served as /ui/assets/console.js): confirmations, copy, expand-all, print, and the uPlot charts.
+// The console's one script (served as /ui/assets/console.js): confirmations, copy, print, payloads on demand, and the uPlot charts.
 // Kept as text here so `tsc` ships it in dist/ with no copy step; it is plain ES2017 for any current browser.
 
 export const CONSOLE_JS = String.raw`(function () {
@@ -23,14 +23,44 @@ export const CONSOLE_JS = String.raw`(function () {
       navigator.clipboard.writeText(src.value).then(function () { el.textContent = 'Copied'; }, function () { src.select(); });
     } else if (el.dataset.action === 'print') {
       window.print();
-    } else if (el.dataset.action === 'expand-all') {
-      var all = document.querySelectorAll('.timeline details');
-      var open = el.getAttribute('aria-pressed') !== 'true';
-      all.forEach(function (d) { d.open = open; });
-      el.setAttribute('aria-pressed', open ? 'true' : 'false');
-      el.textContent = open ? 'Collapse all payloads' : 'Expand all payloads';
     }
   });
+
+  /** A timeline payload left out of the page: read its event's page and put the payload found there in place. */
+  function loadPayload(d) {
+    var link = d.querySelector('a[href]');
+    if (!link) return;
+    var src = link.getAttribute('href');
+    d.removeAttribute('data-lazy-payload');
+    var note = d.querySelector('.payload-status') || d.appendChild(document.createElement('p'));
+    note.className = 'payload-status muted';
+    note.setAttribute('role', 'status');
+    note.textContent = 'Loading the payload…';
+    fetch(src, { credentials: 'same-origin', headers: { accept: 'text/html' } })
+      .then(function (res) {
+        if (!res.ok) throw new Error('the console answered ' + res.status);
+        return res.text();
+      })
+      .then(function (html) {
+        var found = new DOMParser().parseFromString(html, 'text/html').querySelector('ol.timeline .payload');
+        if (!found) throw new Error('the event page has no payload; the session may have ended');
+        var wrap = d.closest('.payload');
+        var payload = document.importNode(found, true);
+        wrap.parentNode.replaceChild(payload, wrap);
+        var first = payload.querySelector('summary');
+        if (first) first.focus();
+      })
+      .catch(function (err) {
+        note.textContent = 'The payload could not be loaded (' + err.message + '). The link above opens it.';
+        d.setAttribute('data-lazy-payload', '');
+      });
+  }
+
+  // toggle does not bubble: listen in the capture phase for every <details> on the page.
+  document.addEventListener('toggle', function (ev) {
+    var d = ev.target;
+    if (d && d.open && d.hasAttribute && d.hasAttribute('data-lazy-payload')) loadPayload(d);
+  }, true);
 
   document.addEventListener('focusin', function (ev) {
     var el = ev.target;

@@ -65,6 +65,20 @@ const PAYLOAD_PART: Record<string, string> = {
   original: "Client's original request (unredacted: audit.payloads is full)",
 };
 
+/** How a timeline shows payloads: inline (open or closed), or linked (read on demand, from the event's own page). */
+export type PayloadMode = { inline: true; open: boolean } | { inline: false; href: (seq: number) => string };
+
+/**
+ * A payload left out of the page: a <details> whose link opens the event's page; the console's script fetches that
+ * page when it is opened and puts its payload in place (a 1,000-event page is half the size, and renders faster).
+ */
+function lazyPayloadHtml(parts: unknown, seq: number | null, href: (seq: number) => string): Markup | null {
+  if (!Array.isArray(parts) || parts.length === 0 || seq === null) return null;
+  const names = parts.map((p) => String(p)).join(', ');
+  const url = href(seq);
+  return h`<div class="payload"><details data-lazy-payload=""><summary>Payload (${names})</summary><p><a href="${url}">Open the payload of event #${String(seq)}</a></p></details></div>`;
+}
+
 /** Each part behind its own <details>, as escaped, pretty-printed JSON text in a <pre>. */
 function payloadHtml(payload: unknown, open: boolean): Markup | null {
   if (payload === null || payload === undefined) return null;
@@ -99,7 +113,7 @@ function callFields(e: EventView, decision: string | null): Array<Markup | null>
   ];
 }
 
-function eventHtml(e: EventView, broken: string | null, open: boolean): Markup {
+function eventHtml(e: EventView, broken: string | null, payloads: PayloadMode): Markup {
   const kind = String(e.kind ?? '');
   const decision = str(e, 'decision');
   const seq = int(e, 'seq');
@@ -114,13 +128,13 @@ function eventHtml(e: EventView, broken: string | null, open: boolean): Markup {
     decision && decision !== 'allowed' ? h`<span class="badge ${decision}">${decision}</span>` : null
   }${isCall && status !== null ? h`<span class="badge ${status >= 400 ? 'error' : 'ok'}">${String(status)}</span>` : null}<span class="subject">${subject(e) ?? ''}</span><time class="muted"${
     time === null ? null : h` datetime="${time}"`
-  }>${when(time)}</time></div>${broken ? h`<p class="broken-note">The chain breaks here: ${broken}.</p>` : null}<dl class="fields">${fields}${field('Request id', str(e, 'request_id'), true)}</dl>${payloadHtml(e.payload, open)}</li>`;
+  }>${when(time)}</time></div>${broken ? h`<p class="broken-note">The chain breaks here: ${broken}.</p>` : null}<dl class="fields">${fields}${field('Request id', str(e, 'request_id'), true)}</dl>${payloads.inline ? payloadHtml(e.payload, payloads.open) : lazyPayloadHtml(e.payload_parts, seq, payloads.href)}</li>`;
 }
 
-export const Timeline: FC<{ events: EventView[]; verify: VerifyResult | null; print: boolean }> = ({ events, verify, print }) => {
+export const Timeline: FC<{ events: EventView[]; verify: VerifyResult | null; payloads: PayloadMode }> = ({ events, verify, payloads }) => {
   const b = verify?.broken ?? null;
   const brokenText = b === null ? null : (PROBLEM[b.problem] ?? b.problem);
-  return toJsx(h`<ol class="timeline" aria-label="Events in order">${events.map((e) => eventHtml(e, b !== null && e.seq === b.seq ? brokenText : null, print))}</ol>`);
+  return toJsx(h`<ol class="timeline" aria-label="Events in order">${events.map((e) => eventHtml(e, b !== null && e.seq === b.seq ? brokenText : null, payloads))}</ol>`);
 };
 
 export const Verification: FC<{ verify: VerifyResult | null; error: string | null }> = ({ verify, error }) => {

@@ -124,13 +124,35 @@ describe.sequential('the reviewer’s console', { timeout: 60_000 }, () => {
     expect(await page.locator('#event-5').textContent()).toContain('EMAIL × 1');
     expect(await page.locator('#event-1').textContent()).toContain('openai/gpt-4o-mini');
     await expect.poll(() => page.locator('.verify').textContent()).toContain('Chain verified');
-    // Payloads are as stored (redacted) and open on demand.
-    const request = page.locator('#event-6 details').first();
-    expect(await request.evaluate((d) => (d as HTMLDetailsElement).open)).toBe(false);
-    await request.locator('summary').click();
-    expect(await request.locator('pre').textContent()).toContain('[EMAIL_1]');
+    // Payloads are as stored (redacted), left out of the page and read from the event's page when opened.
+    expect(await page.locator('ol.timeline pre').count()).toBe(0);
+    const lazy = page.locator('#event-6 details[data-lazy-payload]');
+    expect(await lazy.evaluate((d) => (d as HTMLDetailsElement).open)).toBe(false);
+    await lazy.locator('summary').click();
+    const request = page.locator('#event-6 .payload pre').first();
+    await expect.poll(() => request.count()).toBe(1);
+    expect(await request.textContent()).toContain('[EMAIL_1]');
+    expect(await page.locator('#event-6 details[data-lazy-payload]').count()).toBe(0);
     expect(await page.content()).not.toContain(EMAIL);
     await look('03-session');
+    // Expand all: one page with every payload inline and open, and a way back.
+    await page.getByRole('link', { name: 'Expand all payloads' }).click();
+    await page.waitForURL(/payloads=all/);
+    const opened = await page.locator('ol.timeline .payload details').evaluateAll((ds) => ds.length > 0 && ds.every((d) => (d as HTMLDetailsElement).open));
+    expect(opened).toBe(true);
+    expect(await page.locator('#event-6 .payload pre').first().textContent()).toContain('[EMAIL_1]');
+    await page.getByRole('link', { name: 'Collapse payloads' }).click();
+    await page.waitForURL((u) => !u.search.includes('payloads=all'));
+    // Without the script, the payload's link is its event's own page (and back).
+    const href = await page.locator('#event-6 details[data-lazy-payload] a', { hasText: 'Open the payload of event #6' }).getAttribute('href');
+    const sessionUrl = page.url();
+    await page.goto(`${gw.url}${href}`);
+    expect(await page.locator('ol.timeline > li').count()).toBe(1);
+    expect(await page.locator('#event-6 .payload pre').first().textContent()).toContain('[EMAIL_1]');
+    await look('03b-event');
+    await page.getByRole('link', { name: "Back to the session's timeline" }).click();
+    await page.waitForURL(/#event-6$/);
+    await page.goto(sessionUrl);
   });
 
   it('exports the session as JSON Lines and has a printable view', async () => {
@@ -317,7 +339,7 @@ describe.sequential('the reviewer’s console', { timeout: 60_000 }, () => {
 
   it('had no console errors, failed requests or serious accessibility violations on any page', () => {
     expect(problems.list).toEqual([]);
-    expect(Object.keys(a11y).length).toBe(13);
+    expect(Object.keys(a11y).length).toBe(14);
     for (const [name, v] of Object.entries(a11y)) expect(v, name).toEqual([]);
   });
 });

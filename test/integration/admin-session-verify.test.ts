@@ -128,7 +128,7 @@ describe('GET /admin/sessions/{id}?verify=true', () => {
   it('documents the parameter in the OpenAPI document, from the route’s schema', async () => {
     const doc = (await get('/openapi.json')).body as { paths: Record<string, { get: { parameters: Json[]; responses: Record<string, Json> } }> };
     const op = doc.paths['/admin/sessions/{id}']!.get;
-    expect(op.parameters.map((p) => p.name)).toEqual(['id', 'key', 'verify']);
+    expect(op.parameters.map((p) => p.name)).toEqual(['id', 'key', 'verify', 'payloads']);
     expect(op.parameters.find((p) => p.name === 'verify')).toMatchObject({ in: 'query', required: false, schema: { type: 'string', enum: ['true', 'false'] } });
     expect(JSON.stringify(op.responses['200'])).toContain('#/components/schemas/VerifyResult');
   });
