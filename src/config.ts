@@ -12,6 +12,7 @@ import { AuditConfigSchema, RequestLogConfigSchema } from './tracing/trail-confi
 import { ResponsesConfigSchema } from './storage/responses-retention.js';
 import { CacheConfigSchema } from './cache/config-schema.js';
 import { OAuthConfigSchema } from './http/oauth-config.js';
+import { parseProxyEntry } from './http/client-address.js';
 
 export { ProviderConfigSchema, type PriceOverride, type ProviderConfig, type ProviderKind, type Timeouts } from './providers/config-schema.js';
 
@@ -48,9 +49,14 @@ export const GatewayConfigSchema = z
         adminBodyLimitBytes: z.number().int().positive().default(1024 * 1024),
         /** How long shutdown waits for in-flight requests and streams. */
         shutdownGraceMs: z.number().int().positive().default(25_000),
+        /** Proxies (addresses or CIDR blocks) whose X-Forwarded-For names the client; from any other peer it is ignored. */
+        trustedProxies: z
+          .array(z.string().refine((e) => parseProxyEntry(e) !== null, 'must be an IP address or a CIDR block, e.g. 10.0.0.0/8 or fd00::/8'))
+          .max(256)
+          .default([]),
       })
       .strict()
-      .default({ port: 8080, host: '127.0.0.1', bodyLimitBytes: 20 * 1024 * 1024, adminBodyLimitBytes: 1024 * 1024, shutdownGraceMs: 25_000 }),
+      .default({ port: 8080, host: '127.0.0.1', bodyLimitBytes: 20 * 1024 * 1024, adminBodyLimitBytes: 1024 * 1024, shutdownGraceMs: 25_000, trustedProxies: [] }),
     storage: z
       .object({
         databaseUrl: z.string().optional(),

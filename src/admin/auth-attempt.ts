@@ -1,8 +1,8 @@
 // One admin-key attempt (admin API bearer, /metrics, console login) through the per-address failure throttle: address, verdict, log line, metric.
 import { isIPv4, isIPv6 } from 'node:net';
-import { getConnInfo } from '@hono/node-server/conninfo';
 import type { Context } from 'hono';
 import type { Deps } from '../deps.js';
+import { createClientAddress, type ClientAddressResolver } from '../http/client-address.js';
 import type { ThrottleVerdict } from './auth-throttle.js';
 
 /** Where the attempt came from, for the log and the metric (a bounded set). */
@@ -50,16 +50,16 @@ export function addressBucket(raw: string | undefined | null): string {
   return groups ? `${groups.slice(0, 4).map((g) => g.toString(16)).join(':')}::/64` : UNKNOWN_ADDRESS;
 }
 
+const resolvers = new WeakMap<readonly string[], ClientAddressResolver>();
+
 /**
- * The TCP peer's address: forwarding headers (X-Forwarded-For) are not read, since the gateway has no trusted-proxy
- * setting and anyone can send them. Behind a proxy every client therefore shares the proxy's bucket.
+ * The client's bucket: the TCP peer's address, or the client a trusted proxy forwarded for (server.trustedProxies;
+ * X-Forwarded-For is read only from those). Behind an untrusted proxy every client shares the proxy's bucket.
  */
-export function clientAddress(c: Context): string {
-  try {
-    return addressBucket(getConnInfo(c).remote.address);
-  } catch {
-    return UNKNOWN_ADDRESS; // no Node socket behind this request
-  }
+export function clientAddress(c: Context, trustedProxies: readonly string[]): string {
+  let resolve = resolvers.get(trustedProxies);
+  if (!resolve) resolvers.set(trustedProxies, (resolve = createClientAddress(trustedProxies)));
+  return addressBucket(resolve(c));
 }
 
 export interface Attempt {
@@ -75,7 +75,7 @@ export interface Attempt {
  */
 export async function throttleAttempt(c: Context, deps: Deps, attempt: Attempt): Promise<ThrottleVerdict> {
   const settings = deps.runtime.config.auth.adminThrottle;
-  const address = clientAddress(c);
+  const address = clientAddress(c, deps.runtime.config.server.trustedProxies);
   const verdict = attempt.outcome === 'wrong' ? await deps.adminThrottle.failed(address, settings) : await deps.adminThrottle.locked(address, settings);
   const where = { surface: attempt.surface, address, path: c.req.path.slice(0, 256) };
   if (verdict.refused) {

@@ -289,6 +289,24 @@ describe('client addresses', () => {
       await close(b);
     }
   });
+
+  it('behind a trusted proxy, counts each forwarded client apart; a client-written X-Forwarded-For moves nobody', async () => {
+    const b = await build();
+    b.deps.runtime.config.server.trustedProxies = ['203.0.113.0/24'];
+    try {
+      const via = (key: string, xff: string) => b.app.request('/admin/teams', { headers: { authorization: `Bearer ${key}`, 'x-forwarded-for': xff } }, from('203.0.113.10'));
+      // The attacker writes its own X-Forwarded-For; the proxy appends the address it saw (192.0.2.66).
+      for (let i = 0; i < 10; i++) expect((await via(WRONG, `192.0.2.${100 + i}, 192.0.2.66`)).status).toBe(401);
+      expect((await via(ADMIN, '192.0.2.200, 192.0.2.66')).status).toBe(429);
+      // Another client behind the same proxy, and the proxy itself, are not locked out.
+      expect((await via(ADMIN, '192.0.2.67')).status).toBe(200);
+      expect((await adminGet(b, ADMIN, '203.0.113.10')).status).toBe(200);
+      // From a peer that is not a trusted proxy, the header is ignored: the attacker cannot borrow another's bucket.
+      expect((await b.app.request('/admin/teams', { headers: { authorization: `Bearer ${ADMIN}`, 'x-forwarded-for': '192.0.2.67' } }, from('192.0.2.66'))).status).toBe(429);
+    } finally {
+      await close(b);
+    }
+  });
 });
 
 describe('Redis unavailable', () => {
