@@ -81,8 +81,10 @@ export async function throttleAttempt(c: Context, deps: Deps, attempt: Attempt):
   if (verdict.refused) {
     deps.log.warn({ ...where, outcome: attempt.outcome, retryAfterSec: verdict.retryAfterSec }, 'admin auth: refused, too many failed admin key attempts from this address');
     deps.metrics.denial({ door: attempt.surface === 'api' ? 'admin' : 'console', code: 'rate_limit_exceeded', rule: 'auth:admin-throttle' });
+    deps.metrics.adminAuthFailure(attempt.surface, 'refused');
   } else if (attempt.outcome === 'wrong') {
     deps.log.warn(where, 'admin auth: wrong admin key');
+    deps.metrics.adminAuthFailure(attempt.surface, 'wrong');
   }
   return verdict;
 }

@@ -61,13 +61,15 @@ export interface Metrics {
   toolsQuarantined(server: string, count: number): void;
   /** One prompt-injection finding in a definition (`kind` tool, prompt, resource, resourceTemplate) or a result. */
   injectionFindings(server: string, kind: string, rule: string, severity: string): void;
+  /** An admin-key attempt that failed: `wrong` (a wrong key, counted by the throttle) or `refused` (throttled, 429). */
+  adminAuthFailure(surface: 'api' | 'console', outcome: 'wrong' | 'refused'): void;
   render(): Promise<string>;
 }
 
 /** For `telemetry.metrics.enabled: false`: nothing recorded on the hot path, nothing served. */
 export function disabledMetrics(): Metrics {
   const noop = (): void => undefined;
-  return { contentType: 'text/plain', http: noop, llmCall: noop, toolCall: noop, denial: noop, budgetOverrun: noop, cache: noop, toolDrift: noop, toolsQuarantined: noop, injectionFindings: noop, render: async () => '' };
+  return { contentType: 'text/plain', http: noop, llmCall: noop, toolCall: noop, denial: noop, budgetOverrun: noop, cache: noop, toolDrift: noop, toolsQuarantined: noop, injectionFindings: noop, adminAuthFailure: noop, render: async () => '' };
 }
 
 const SLOW = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120];
@@ -169,6 +171,7 @@ export function createMetrics(opts: { processMetrics: boolean; sources: MetricsS
   const overruns = new Counter({ name: 'gateway_budget_overrun_total', help: 'Model calls that cost more than their budget reservation, by budget scope kind.', labelNames: ['scope'], registers });
   const drift = new Counter({ name: 'gateway_mcp_tool_drift_total', help: 'MCP tool definitions recorded as not approved (changed, added, new_server, config_mismatch, suspicious), by server.', labelNames: ['server', 'kind'], registers });
   const quarantined = new Gauge({ name: 'gateway_mcp_tool_quarantined', help: 'Tools of an MCP server held back (enforce) or flagged (audit) by tool pinning at its latest listing.', labelNames: ['server'], registers });
+  const adminAuth = new Counter({ name: 'gateway_admin_auth_failures_total', help: 'Failed admin-key attempts (admin API and /metrics: api; console login: console), wrong or refused by the throttle.', labelNames: ['surface', 'outcome'], registers });
   const injection = new Counter({ name: 'gateway_mcp_injection_findings_total', help: 'Prompt-injection scan findings in MCP definitions (once per fetched list) and results, by server, kind, rule and severity.', labelNames: ['server', 'kind', 'rule', 'severity'], registers });
   registerScrapeGauges(reg, { ...opts.sources, breakers: opts.sources.breakers && knownTargets(opts.sources.breakers, known) });
 
@@ -217,6 +220,9 @@ export function createMetrics(opts: { processMetrics: boolean; sources: MetricsS
     },
     injectionFindings(s, kind, rule, severity) {
       injection.inc({ server: server(s), kind, rule, severity });
+    },
+    adminAuthFailure(surface, outcome) {
+      adminAuth.inc({ surface, outcome });
     },
     render: () => reg.metrics(),
   };

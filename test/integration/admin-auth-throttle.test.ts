@@ -172,7 +172,12 @@ describe.each(modes)('admin auth throttle (%s)', (mode) => {
     expect((await login(b, ADMIN, address)).status).toBe(429);
   });
 
-  it('logs each failed and refused attempt with the address and path, never the key, and counts refusals', async () => {
+  it('logs each failed and refused attempt with the address and path, never the key, and counts them', async () => {
+    const counted = async (outcome: string) => {
+      const m = new RegExp(`gateway_admin_auth_failures_total\\{surface="api",outcome="${outcome}"\\} (\\d+)`).exec(await b.deps.metrics.render());
+      return m ? Number(m[1]) : 0;
+    };
+    const [wrongBefore, refusedBefore] = [await counted('wrong'), await counted('refused')];
     const address = nextAddress();
     await fail(b, address, 10);
     await adminGet(b, ADMIN, address);
@@ -183,6 +188,8 @@ describe.each(modes)('admin auth throttle (%s)', (mode) => {
     expect(JSON.stringify(b.logs)).not.toContain(WRONG);
     expect(JSON.stringify(b.logs)).not.toContain(ADMIN);
     expect(await b.deps.metrics.render()).toMatch(/gateway_policy_denials_total\{door="admin",code="rate_limit_exceeded",rule="auth:admin-throttle"\} [1-9]/);
+    expect(await counted('wrong')).toBe(wrongBefore + 10);
+    expect(await counted('refused')).toBe(refusedBefore + 1);
   });
 
   it('treats a huge key as one wrong key (counted, not an error)', async () => {
