@@ -69,6 +69,7 @@ export function remoteKeysService(t: RemoteTarget): KeysService {
     rotateKey: (id) => json(t, 'POST', `/keys/${seg(id)}/rotate`),
     revokeKey: (id) => json(t, 'POST', `/keys/${seg(id)}/revoke`),
     setExpiry: (id, expiresAt) => json(t, 'PATCH', `/keys/${seg(id)}`, { expiresAt }),
+    updateKey: (id, input) => json(t, 'PATCH', `/keys/${seg(id)}`, input),
     listKeys: async (team) => (await json<{ data: Awaited<ReturnType<KeysService['listKeys']>> }>(t, 'GET', `/keys${qs({ team })}`)).data,
     getKey: (id) => json(t, 'GET', `/keys/${seg(id)}`),
     upsertTeam: (id, input) => json(t, 'PUT', `/teams/${seg(id)}`, input),

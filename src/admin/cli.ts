@@ -16,6 +16,7 @@ const USAGE = `usage:
   gateway keys create --name N [--team T] [--models P,..] [--tools P,..] [--mcp-servers P,..]
                       [--budget-usd X --budget-period daily|monthly|total] [--rpm N] [--tpm N]
                       [--tool-calls-per-minute N] [--pii off|redact|block|audit] [--expires DATE]
+  gateway keys set ID [rule flags as keys create] [--expires DATE|never]   replaces the rules given, keeps the rest
   gateway keys list [--team T] | show ID | rotate ID | revoke ID | expire ID DATE|never
   gateway teams set ID --name N [same rule flags as keys create] | list
   gateway sessions list [--key K] [--team T] [--from DATE] [--to DATE] [--denials] [--limit N] [--offset N]
@@ -102,6 +103,10 @@ export async function runCli(argv: string[], out: (s: string) => void = (s) => p
     } else if (group === 'keys' && cmd === 'revoke') {
       const k = await svc.revokeKey(need(arg1, 'key id'));
       show(k, printKey(k));
+    } else if (group === 'keys' && cmd === 'set') {
+      const expires = f.expires === undefined ? {} : { expiresAt: f.expires === 'never' ? null : (f.expires as unknown as Date) };
+      const k = await svc.updateKey(need(arg1, 'key id'), { ...policyFromFlags(f), ...expires });
+      show(k, `${printKey(k)}\n${JSON.stringify(k.policy, null, 2)}`);
     } else if (group === 'keys' && cmd === 'expire') {
       const when = need(arg2, 'a date or "never"');
       const k = await svc.setExpiry(need(arg1, 'key id'), when === 'never' ? null : new Date(when));

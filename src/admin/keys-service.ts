@@ -107,6 +107,8 @@ export interface KeysService {
   rotateKey(id: string): Promise<{ key: string; record: KeyView }>;
   revokeKey(id: string): Promise<KeyView>;
   setExpiry(id: string, expiresAt: Date | null): Promise<KeyView>;
+  /** Sets the expiry and replaces the given policy fields of a database key; every replica drops its cached copy. */
+  updateKey(id: string, input: z.input<typeof UpdateKeySchema>): Promise<KeyView>;
   listKeys(team?: string): Promise<KeyView[]>;
   getKey(id: string): Promise<KeyView>;
   /** Creates or edits a database team; a team declared in gateway.yaml is refused (409): it is edited there. */
@@ -117,8 +119,6 @@ export interface KeysService {
 
 /** What the admin API adds to the CLI's service (the CLI gains it through the API). */
 export interface AdminKeysService extends KeysService {
-  /** Sets the expiry and replaces the given policy fields of a database key; every replica drops its cached copy. */
-  updateKey(id: string, input: z.input<typeof UpdateKeySchema>): Promise<KeyView>;
   /** Deletes a database team no key belongs to; config teams and teams with keys are refused (409). */
   deleteTeam(id: string): Promise<{ id: string; deleted: true }>;
 }

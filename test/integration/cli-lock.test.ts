@@ -69,6 +69,19 @@ describe('a gateway on a PGlite directory', { timeout: 120_000 }, () => {
     expect(reply.choices[0]?.message.content).toBeTruthy();
   });
 
+  it('`keys set` edits a key’s rules through the admin API, and the running gateway obeys them at once', async () => {
+    const id = ((await (await fetch(`${gw.url}/admin/keys`, { headers: { authorization: `Bearer ${ADMIN}` } })).json()) as { data: Array<{ id: string; name: string }> }).data.find((k) => k.name === 'via-cli')!.id;
+    const chat = (model: string) =>
+      fetch(`${gw.url}/v1/chat/completions`, { method: 'POST', headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' }, body: JSON.stringify({ model, messages: [{ role: 'user', content: 'hi' }] }) });
+    const narrowed = await gateway(['keys', 'set', id, '--models', 'nothing/*', '--json'], { GATEWAY_ADMIN_KEY: ADMIN });
+    expect(narrowed.code, narrowed.stdout + narrowed.stderr).toBe(0);
+    expect((JSON.parse(narrowed.stdout) as { policy: { models: string[] } }).policy.models).toEqual(['nothing/*']);
+    expect((await chat('mock/echo')).status).toBe(403);
+    const back = await gateway(['keys', 'set', id, '--models', 'mock/*'], { GATEWAY_ADMIN_KEY: ADMIN });
+    expect(back.code, back.stdout + back.stderr).toBe(0);
+    expect((await chat('mock/echo')).status).toBe(200);
+  });
+
   it('the second key comes without the first-key warning', async () => {
     const r = await gateway(['keys', 'create', '--name', 'second'], { GATEWAY_ADMIN_KEY: ADMIN });
     expect(r.code, r.stdout + r.stderr).toBe(0);

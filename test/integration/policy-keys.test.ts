@@ -106,7 +106,7 @@ describe('keys', () => {
     expect((await fetch(`${a.url}/admin/openapi.json`, { headers: { authorization: `Bearer ${ADMIN}` } })).status).toBe(200);
   });
 
-  it('creates, lists and revokes keys from the CLI', async () => {
+  it('creates, edits and revokes keys from the CLI', async () => {
     const out: string[] = [];
     const env = { DATABASE_URL: process.env.DATABASE_URL, GATEWAY_DATA_DIR: undefined };
     if (!env.DATABASE_URL) return; // the CLI opens the database itself: PGlite in memory is not shared with the test gateway
@@ -115,6 +115,18 @@ describe('keys', () => {
     expect(created.key).toMatch(/^sk-gw-[A-Za-z0-9]{32}$/);
     expect(created.record.policy.rateLimits.requestsPerMinute).toBe(5);
     expect(await ROUTES[2]![1](a, created.key)).toBe(200);
+    // `keys set` replaces the rules it is given and keeps the others (the admin API's PATCH).
+    expect(await runCli(['keys', 'set', created.record.id, '--models', 'other/*', '--tpm', '900', '--expires', '2031-01-01T00:00:00Z', '--json'], (s) => out.push(s))).toBe(0);
+    const set = JSON.parse(out.pop()!) as { expiresAt: string; policy: { models: string[]; rateLimits: { tokensPerMinute: number; requestsPerMinute?: number } } };
+    expect(set.policy.models).toEqual(['other/*']);
+    expect(set.policy.rateLimits.tokensPerMinute).toBe(900);
+    expect(set.expiresAt).toBe('2031-01-01T00:00:00.000Z');
+    const chat = ROUTES[0]![1];
+    if (process.env.REDIS_URL) await expect.poll(() => chat(a, created.key)).toBe(403);
+    expect(await runCli(['keys', 'set', created.record.id], (s) => out.push(s))).toBe(1);
+    expect(out.pop()).toMatch(/give at least one of/);
+    expect(await runCli(['keys', 'set', created.record.id, '--expires', 'never', '--json'], (s) => out.push(s))).toBe(0);
+    expect((JSON.parse(out.pop()!) as { expiresAt: string | null }).expiresAt).toBeNull();
     expect(await runCli(['keys', 'revoke', created.record.id], (s) => out.push(s))).toBe(0);
     expect(out.pop()).toContain('revoked');
     if (process.env.REDIS_URL) await expect.poll(() => ROUTES[2]![1](a, created.key)).toBe(401);
